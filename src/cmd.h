@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The subcommands of the icmpkit binary and the helpers they share. */
+#ifndef ICMPKIT_CMD_H
+#define ICMPKIT_CMD_H
+
+#include <stdbool.h>
+
+/* Exit codes, documented in every man page. */
+enum { EXIT_OK = 0, EXIT_NOREPLY = 1, EXIT_USAGE = 2 };
+
+/* Each subcommand: argv[0] is the command name, as for main(). */
+int cmd_decode(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
+
+/*
+ * The one range-checked number parser for every numeric option: rejects
+ * empty text, trailing junk and values outside [min, max], and prints
+ * "icmpkit: OPTION: reason" naming the limit. Returns 0 or -1.
+ */
+int opt_number(const char *prog, const char *option, const char *text,
+	       long long min, long long max, long long *out);
+
+#endif

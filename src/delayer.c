@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Placeholder until implemented (issue 2). */
+int main(void) { return 2; }
