@@ -138,6 +138,9 @@ struct ik_ext {
 	uint8_t ifinfo_count;
 	struct ik_ifinfo ifinfo[IK_EXT_MAX_IFINFO];
 	uint8_t unknown_objects;   /* objects of classes we do not decode */
+	/* RFC 8335 Interface Identification Object (class 3), extended echo request. */
+	uint8_t ident_kind;        /* enum ik_xe_ident_kind; IK_XE_NONE when absent */
+	struct ik_ifinfo ident;    /* name, ifindex or addr, per ident_kind */
 };
 
 /* RFC 8335 Interface Identification Object (class 3) kinds. */
@@ -231,7 +234,13 @@ struct ik_icmp {
 	/* ICMPv6 neighbor discovery. */
 	struct ik_nd nd;
 
-	/* The message body after the 8-byte header (echo payload, quote, ...). */
+	/*
+	 * The message body after the 8-byte header (echo payload, quote, ...).
+	 * ICMPv4 decode: after the type's fixed fields (timestamps, mask, router
+	 * entries); for an error with an RFC 4884 extension, only the original
+	 * datagram field (without the extension); for an extended echo request,
+	 * the extension structure. So encode(decode(m)) gives m back.
+	 */
 	const uint8_t *data;
 	size_t data_len;
 
@@ -279,7 +288,14 @@ IK_WUR int ik_icmp6_encode(const struct ik_icmp *msg, const struct ik_addr *src,
 
 /*
  * RFC 4884 extension structure codec, shared by ICMPv4 and ICMPv6 and by
- * RFC 8335 extended echo. decode: buf points at the extension header.
+ * RFC 8335 extended echo. decode: buf points at the extension header and len
+ * covers the whole structure (the checksum is over all of it).
+ * decode returns 0; IK_ERR_BAD_CHECKSUM when everything decoded but a
+ * non-zero checksum does not verify (*out complete); IK_ERR_TRUNCATED (no
+ * full header); IK_ERR_UNSUPPORTED (version not 2, or an address family we
+ * cannot size); IK_ERR_BAD_LENGTH (an object shorter than 4, overrunning,
+ * or with a payload its class forbids). *out holds the objects before the
+ * fault. The caller sets out->offset.
  */
 IK_WUR int ik_ext_decode(const uint8_t *buf, size_t len, struct ik_ext *out);
 /* Returns the length written, IK_ERR_NOSPACE or IK_ERR_INVALID. */
