@@ -184,6 +184,18 @@ struct ik_nd {
 	struct ik_nd_prefix prefixes[IK_ND_MAX_PREFIXES];
 	bool has_redirected_header; /* quote holds the redirected packet */
 	uint8_t unknown_options;
+	/*
+	 * RFC 4861 4.6.3: the redirected packet's bytes inside the option
+	 * (into the decoded buffer; encode copies redirected_len bytes from it).
+	 */
+	const uint8_t *redirected;
+	size_t redirected_len;
+	uint8_t prefixes_dropped;   /* prefix options past IK_ND_MAX_PREFIXES */
+	/*
+	 * ICMPv6 ND messages: decode points `data` at the options after the
+	 * fixed part; encode copies `data` as the options when data_len is not
+	 * zero, and otherwise builds them from the fields above.
+	 */
 };
 
 /* RFC 1256 router advertisement entry. */
