@@ -9,40 +9,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "icmpkit/cksum.h"
 #include "icmpkit/icmp.h"
-
-static size_t load_hex(const char *name, uint8_t *buf, size_t cap)
-{
-	const char *dir = getenv("FIXTURES");
-	char path[512], line[512];
-	assert_non_null(dir);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	size_t n = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#')
-			continue;
-		unsigned v;
-		int used;
-		for (char *p = line; sscanf(p, " %2x%n", &v, &used) == 1; p += used) {
-			assert_true(n < cap);
-			buf[n++] = (uint8_t)v;
-		}
-	}
-	fclose(f);
-	return n;
-}
-
-static void set_cksum(uint8_t *e, size_t len)
-{
-	e[2] = e[3] = 0;
-	uint16_t c = ik_cksum(e, len);
-	e[2] = (uint8_t)(c >> 8);
-	e[3] = (uint8_t)c;
-}
 
 /* The extension structure of a real request, as the Linux kernel accepted it. */
 static void real_ident_object(void **state)
@@ -70,7 +40,7 @@ static void mpls_vector(void **state)
 {
 	(void)state;
 	uint8_t e[] = {0x20, 0, 0, 0, 0, 12, 1, 1, 0x03, 0xe8, 0x0a, 0xfe, 0x00, 0x01, 0x01, 0x01};
-	set_cksum(e, sizeof e);
+	fix_cksum(e, sizeof e);
 	struct ik_ext x;
 	assert_int_equal(ik_ext_decode(e, sizeof e, &x), 0);
 	assert_int_equal(x.mpls_count, 2);
@@ -168,20 +138,20 @@ static void name_sub_object_rules(void **state)
 	/* Interface object, name only: length octet 8 = itself + "eth0" + 3 NULs. */
 	uint8_t e[] = {0x20, 0, 0, 0, 0, 12, 2, 0x02, 8, 'e', 't', 'h', '0', 0, 0, 0};
 	struct ik_ext x;
-	set_cksum(e, sizeof e);
+	fix_cksum(e, sizeof e);
 	assert_int_equal(ik_ext_decode(e, sizeof e, &x), 0);
 	assert_string_equal(x.ifinfo[0].name, "eth0");
 	/* Not a multiple of 4. */
 	e[8] = 7;
-	set_cksum(e, sizeof e);
+	fix_cksum(e, sizeof e);
 	assert_int_equal(ik_ext_decode(e, sizeof e, &x), IK_ERR_BAD_LENGTH);
 	/* Longer than the object. */
 	e[8] = 12;
-	set_cksum(e, sizeof e);
+	fix_cksum(e, sizeof e);
 	assert_int_equal(ik_ext_decode(e, sizeof e, &x), IK_ERR_BAD_LENGTH);
 	/* Shorter than the object: bytes left over. */
 	e[8] = 4;
-	set_cksum(e, sizeof e);
+	fix_cksum(e, sizeof e);
 	assert_int_equal(ik_ext_decode(e, sizeof e, &x), IK_ERR_BAD_LENGTH);
 	/* Over 64 (RFC 5837 4.3). */
 	uint8_t big[4 + 4 + 68];
@@ -189,17 +159,17 @@ static void name_sub_object_rules(void **state)
 	big[0] = 0x20, big[1] = 0;
 	big[4] = 0, big[5] = 72, big[6] = 2, big[7] = 0x02;
 	big[8] = 68;
-	set_cksum(big, sizeof big);
+	fix_cksum(big, sizeof big);
 	assert_int_equal(ik_ext_decode(big, sizeof big, &x), IK_ERR_BAD_LENGTH);
 	/* Exactly 64: a 63-byte name fills the buffer with its NUL. */
 	big[5] = 68;
 	big[8] = 64;
-	set_cksum(big, 72);
+	fix_cksum(big, 72);
 	assert_int_equal(ik_ext_decode(big, 72, &x), 0);
 	assert_int_equal(strlen(x.ifinfo[0].name), 63);
 	/* Address sub-object with an unknown AFI. */
 	uint8_t af[] = {0x20, 0, 0, 0, 0, 12, 2, 0x04, 0, 9, 0, 0, 1, 2, 3, 4};
-	set_cksum(af, sizeof af);
+	fix_cksum(af, sizeof af);
 	assert_int_equal(ik_ext_decode(af, sizeof af, &x), IK_ERR_UNSUPPORTED);
 }
 
@@ -209,19 +179,19 @@ static void object_length_lies(void **state)
 	struct ik_ext x;
 	/* Object length 2. */
 	uint8_t a[] = {0x20, 0, 0, 0, 0, 2, 1, 1};
-	set_cksum(a, sizeof a);
+	fix_cksum(a, sizeof a);
 	assert_int_equal(ik_ext_decode(a, sizeof a, &x), IK_ERR_BAD_LENGTH);
 	/* Object length past the end. */
 	uint8_t b[] = {0x20, 0, 0, 0, 0, 16, 1, 1, 0, 0, 0x11, 0x01};
-	set_cksum(b, sizeof b);
+	fix_cksum(b, sizeof b);
 	assert_int_equal(ik_ext_decode(b, sizeof b, &x), IK_ERR_BAD_LENGTH);
 	/* MPLS payload not a multiple of 4. */
 	uint8_t c[] = {0x20, 0, 0, 0, 0, 10, 1, 1, 0, 0, 0x11, 0x01, 0, 0};
-	set_cksum(c, sizeof c);
+	fix_cksum(c, sizeof c);
 	assert_int_equal(ik_ext_decode(c, sizeof c, &x), IK_ERR_BAD_LENGTH);
 	/* Two stray bytes after the last object. */
 	uint8_t d[] = {0x20, 0, 0, 0, 0, 8, 1, 1, 0, 0, 0x11, 0x01, 0xaa, 0xbb};
-	set_cksum(d, sizeof d);
+	fix_cksum(d, sizeof d);
 	assert_int_equal(ik_ext_decode(d, sizeof d, &x), IK_ERR_BAD_LENGTH);
 	assert_int_equal(x.mpls_count, 1);
 	/* Header only: present, no objects. */
@@ -232,7 +202,7 @@ static void object_length_lies(void **state)
 	assert_true(x.is_present);
 	/* Interface object whose flags promise more than its length holds. */
 	uint8_t f[] = {0x20, 0, 0, 0, 0, 8, 2, 0x09, 0, 0, 0, 5};
-	set_cksum(f, sizeof f);
+	fix_cksum(f, sizeof f);
 	assert_int_equal(ik_ext_decode(f, sizeof f, &x), IK_ERR_BAD_LENGTH);
 }
 
@@ -243,7 +213,7 @@ static void unknown_and_bounded(void **state)
 	uint8_t e[] = {0x20, 0, 0, 0, 0, 4, 0xc8, 1, 0, 8, 4, 2, 1, 2, 3, 4,
 		       0, 8, 1, 2, 0, 0, 0, 0, 0, 8, 1, 1, 0, 1, 0x01, 0x40};
 	struct ik_ext x;
-	set_cksum(e, sizeof e);
+	fix_cksum(e, sizeof e);
 	assert_int_equal(ik_ext_decode(e, sizeof e, &x), 0);
 	assert_int_equal(x.unknown_objects, 3);
 	assert_int_equal(x.mpls_count, 1);
@@ -256,23 +226,23 @@ static void unknown_and_bounded(void **state)
 	m[5] = 84, m[6] = 1, m[7] = 1;
 	for (int i = 0; i < 20; i++)
 		m[8 + 4 * i + 3] = (uint8_t)i;
-	set_cksum(m, sizeof m);
+	fix_cksum(m, sizeof m);
 	assert_int_equal(ik_ext_decode(m, sizeof m, &x), 0);
 	assert_int_equal(x.mpls_count, IK_EXT_MAX_MPLS);
 	assert_int_equal(x.mpls[15].ttl, 15);
 	/* Identification by name, by address with IPv6, and a bad address length. */
 	uint8_t n[] = {0x20, 0, 0, 0, 0, 12, 3, 1, 'l', 'o', 0, 0, 0, 0, 0, 0};
-	set_cksum(n, sizeof n);
+	fix_cksum(n, sizeof n);
 	assert_int_equal(ik_ext_decode(n, sizeof n, &x), 0);
 	assert_int_equal(x.ident_kind, IK_XE_BY_NAME);
 	assert_string_equal(x.ident.name, "lo");
 	uint8_t a[4 + 4 + 4 + 16] = {0x20, 0, 0, 0, 0, 24, 3, 3, 0, 2, 16, 0, 0xfe, 0x80};
-	set_cksum(a, sizeof a);
+	fix_cksum(a, sizeof a);
 	assert_int_equal(ik_ext_decode(a, sizeof a, &x), 0);
 	assert_int_equal(x.ident.addr.family, 6);
 	assert_int_equal(x.ident.addr.bytes[0], 0xfe);
 	a[10] = 4; /* IPv6 AFI with a 4-byte address */
-	set_cksum(a, sizeof a);
+	fix_cksum(a, sizeof a);
 	assert_int_equal(ik_ext_decode(a, sizeof a, &x), IK_ERR_BAD_LENGTH);
 }
 

@@ -9,47 +9,12 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "icmpkit/cksum.h"
 #include "icmpkit/icmp.h"
 
 /* Reads a hex fixture (bytes as hex pairs, '#' starts a comment line). */
-static size_t load_hex(const char *name, uint8_t *buf, size_t cap)
-{
-	const char *dir = getenv("FIXTURES");
-	char path[512];
-	assert_non_null(dir);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	size_t n = 0;
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#')
-			continue;
-		for (char *p = line; *p;) {
-			unsigned v;
-			int used;
-			if (sscanf(p, " %2x%n", &v, &used) != 1)
-				break;
-			assert_true(n < cap);
-			buf[n++] = (uint8_t)v;
-			p += used;
-		}
-	}
-	fclose(f);
-	assert_true(n > 0);
-	return n;
-}
-
-static void fix_cksum(uint8_t *m, size_t len)
-{
-	m[2] = m[3] = 0;
-	uint16_t c = ik_cksum(m, len);
-	m[2] = (uint8_t)(c >> 8);
-	m[3] = (uint8_t)c;
-}
-
 static const char *const all_fixtures[] = {
 	"icmp4_echo_request.hex", "icmp4_echo_reply.hex", "icmp4_echo_reply_2.hex",
 	"icmp4_time_exceeded.hex", "icmp4_time_exceeded_2.hex", "icmp4_time_exceeded_3.hex",

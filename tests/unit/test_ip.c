@@ -9,32 +9,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "icmpkit/cksum.h"
 #include "icmpkit/ip.h"
-
-static size_t load_hex(const char *name, uint8_t *buf, size_t cap)
-{
-	const char *dir = getenv("FIXTURES");
-	char path[512], line[512];
-	assert_non_null(dir);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open fixture %s", path);
-	size_t n = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (line[0] == '#')
-			continue;
-		unsigned v;
-		int used;
-		for (char *p = line; sscanf(p, " %2x%n", &v, &used) == 1; p += used) {
-			assert_true(n < cap);
-			buf[n++] = (uint8_t)v;
-		}
-	}
-	fclose(f);
-	return n;
-}
 
 /* The real datagram R quoted in its Time Exceeded (ping -t 1 from 10.250.1.2). */
 static void real_quoted_ipv4(void **state)
