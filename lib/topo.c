@@ -529,7 +529,8 @@ static int topo_end(struct ik_topo *t, char **tok, int ntok, int *i, struct ik_t
 		return rc;
 	const struct ik_topo_node *n = &t->nodes[e->node];
 	if (colon) {
-		if (!topo_is_ifname(colon + 1))
+		/* Every namespace has its loopback already. */
+		if (!topo_is_ifname(colon + 1) || strcmp(colon + 1, "lo") == 0)
 			return topo_fail(t, "bad interface name '%s' (1..15 of [A-Za-z0-9_.-])",
 					 colon + 1);
 		snprintf(e->ifname, sizeof e->ifname, "%s", colon + 1);

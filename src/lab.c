@@ -548,7 +548,7 @@ static int lab_make_nodes(struct lab_ctx *ctx)
 		}
 		if (lab_record(ctx, "ns %s %s %s", ns, n->name, lab_kind_name(n->kind)) < 0 ||
 		    lab_cmd(ctx, NULL, "ip", "netns", "add", ns, NULL) < 0 ||
-		    lab_cmd(ctx, ns, "ip", "link", "set", "lo", "up", NULL) < 0)
+		    lab_cmd(ctx, ns, "ip", "link", "set", "dev", "lo", "up", NULL) < 0)
 			return -1;
 		/* Addresses usable at once: no duplicate address detection (RFC 4862 5.4). */
 		if (lab_sysctl(ctx, ns, "net.ipv6.conf.all.accept_dad", "0") < 0 ||
@@ -564,7 +564,7 @@ static int lab_make_nodes(struct lab_ctx *ctx)
 			if (lab_sysctl(ctx, ns, "net.ipv6.conf.default.disable_ipv6", "1") < 0 ||
 			    lab_cmd(ctx, ns, "ip", "link", "add", "br0", "type", "bridge", "stp_state",
 				    "0", NULL) < 0 ||
-			    lab_cmd(ctx, ns, "ip", "link", "set", "br0", "up", NULL) < 0)
+			    lab_cmd(ctx, ns, "ip", "link", "set", "dev", "br0", "up", NULL) < 0)
 				return -1;
 		}
 		if (lab_signal)
@@ -601,25 +601,25 @@ static int lab_make_links(struct lab_ctx *ctx)
 		 * Both ends are made inside lab namespaces: the pair never exists in
 		 * the host's namespace, even for a moment, so nothing can leak there.
 		 */
-		if (lab_cmd(ctx, ns[0], "ip", "link", "add", l->end[0].ifname, "type", "veth", "peer",
-			    "name", l->end[1].ifname, "netns", ns[1], NULL) < 0)
+		if (lab_cmd(ctx, ns[0], "ip", "link", "add", "name", l->end[0].ifname, "type", "veth",
+			    "peer", "name", l->end[1].ifname, "netns", ns[1], NULL) < 0)
 			return -1;
 		for (int s = 0; s < 2; s++) {
 			const struct ik_topo_end *e = &l->end[s];
 			const struct ik_topo_node *n = ik_topo_node(ctx->topo, e->node);
 			if (l->mtu) {
 				snprintf(mtu, sizeof mtu, "%u", l->mtu);
-				if (lab_cmd(ctx, ns[s], "ip", "link", "set", e->ifname, "mtu", mtu,
+				if (lab_cmd(ctx, ns[s], "ip", "link", "set", "dev", e->ifname, "mtu", mtu,
 					    NULL) < 0)
 					return -1;
 			}
 			if (n->kind == IK_TOPO_LAN) {
-				if (lab_cmd(ctx, ns[s], "ip", "link", "set", e->ifname, "master",
+				if (lab_cmd(ctx, ns[s], "ip", "link", "set", "dev", e->ifname, "master",
 					    "br0", "up", NULL) < 0)
 					return -1;
 				continue;
 			}
-			if (lab_cmd(ctx, ns[s], "ip", "link", "set", e->ifname, "up", NULL) < 0 ||
+			if (lab_cmd(ctx, ns[s], "ip", "link", "set", "dev", e->ifname, "up", NULL) < 0 ||
 			    lab_add_addr(ctx, ns[s], n, e->ifname, &e->addr4) < 0 ||
 			    lab_add_addr(ctx, ns[s], n, e->ifname, &e->addr6) < 0)
 				return -1;

@@ -88,3 +88,47 @@ ok "lab exec exit codes"
 assert_gone "$L"
 "$ICMPKIT" lab down "$L" || fail "second lab down is not idempotent"
 ok "lab down removes everything and is idempotent"
+
+# Grammar features at run time: named interfaces (even ones that are ip
+# keywords), per-link MTU, ECMP, reject routes, per-interface sysctls.
+topo=$(mktemp /tmp/iklab_feat.XXXXXX.topo)
+cat >"$topo" <<'TOPO'
+node a
+node r router
+node b1 router
+node b2 router
+node c
+link a 10.0.0.2/24 fd00:a::2/64  r:up 10.0.0.1/24 fd00:a::1/64
+link r:left 10.0.1.1/24 b1 10.0.1.2/24 mtu 1400
+link r:right 10.0.2.1/24 b2 10.0.2.2/24
+link b1 10.0.3.1/24 c 10.0.3.3/24
+link b2 10.0.4.1/24 c:c2 10.0.4.3/24
+route a default via 10.0.0.1
+route a default via fd00:a::1
+route r 10.0.3.0/24 nexthop via 10.0.1.2 nexthop via 10.0.2.2
+route r 10.66.0.0/16 prohibit
+route r fd00:66::/32 unreachable
+route b1 default via 10.0.1.1
+route b2 default via 10.0.2.1
+route b2 10.0.3.0/24 via 10.0.4.3
+route c default via 10.0.3.1
+sysctl r net.ipv4.conf.up.rp_filter=2
+TOPO
+lab_up f "$topo"
+rm -f "$topo"
+F=iklab${LAB_ID}f
+[ "$(lx "$F" r ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort | tr '\n' ' ')" = "left lo right up " ] ||
+	fail "named interfaces on r"
+[ "$(lx "$F" r ip route show 10.0.3.0/24 | grep -c nexthop)" = 2 ] || fail "ECMP route on r"
+[ "$(lx "$F" r cat /proc/sys/net/ipv4/conf/up/rp_filter)" = 2 ] || fail "per-interface sysctl"
+lx "$F" a ping -c1 -W2 10.0.3.3 >/dev/null || fail "a cannot reach c across the ECMP route"
+out=$(lx "$F" a ping -c1 -W2 10.66.0.1)
+echo "$out" | grep -q "From 10.0.0.1 icmp_seq=1 Packet filtered" || fail "prohibit route: $out"
+out=$(lx "$F" a ping -6 -c1 -W2 fd00:66::1)
+echo "$out" | grep -q "From fd00:a::1 icmp_seq=1 Destination unreachable: No route" || fail "unreachable route: $out"
+out=$(lx "$F" a ping -c1 -W2 -M do -s 1472 10.0.1.2)
+echo "$out" | grep -q "From 10.0.0.1 icmp_seq=1 Frag needed and DF set (mtu = 1400)" || fail "mtu 1400: $out"
+lx "$F" a ping -c1 -W2 -M do -s 1372 10.0.1.2 >/dev/null || fail "1400-byte packet should pass"
+"$ICMPKIT" lab down "$F" || fail "lab down"
+assert_gone "$F"
+ok "named interfaces, mtu (Frag needed, mtu = 1400), ECMP, prohibit (Packet filtered), unreachable, per-interface sysctl"

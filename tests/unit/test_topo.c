@@ -250,6 +250,7 @@ static void malformed(void **state)
 	parse_bad("node a\nlink a a\n", 2, "to itself");
 	parse_bad("node a\nnode b\nlink a:toolonginterface0 b\n", 3, "bad interface name");
 	parse_bad("node a\nnode b\nlink a:x/y - b\n", 3, "bad interface name");
+	parse_bad("node a\nnode b\nlink a:lo - b\n", 3, "bad interface name");
 	parse_bad("node a\nnode b\nlink a:e b:e\nlink a:e b\n", 4, "already has interface");
 	parse_bad("node a\nnode b\nlink a b mtu 10\n", 3, "mtu");
 	parse_bad("node a\nnode b\nlink a b mtu 1500 x\n", 3, "after mtu");
