@@ -161,47 +161,75 @@ static size_t jsonw_utf8_len(const unsigned char *s, size_t left)
 
 static const char jsonw_hex[] = "0123456789abcdef";
 
-/* Writes s as a quoted JSON string (RFC 8259 section 7). */
+/* Bytes copied into a JSON string as they are: printable ASCII except quote and backslash. */
+static inline bool jsonw_is_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Writes one byte that needs care: a UTF-8 sequence or an escape. Returns bytes consumed. */
+static size_t jsonw_quote_special(struct jsonw *w, const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0];
+	if (c >= 0x80) {
+		size_t n = jsonw_utf8_len(s, left);
+		if (n > 0) {
+			memcpy(w->buf + w->len, s, n);
+			w->len += n;
+			return n;
+		}
+	}
+	jsonw_putc(w, '\\');
+	switch (c) {
+	case '"': jsonw_putc(w, '"'); break;
+	case '\\': jsonw_putc(w, '\\'); break;
+	case '\n': jsonw_putc(w, 'n'); break;
+	case '\r': jsonw_putc(w, 'r'); break;
+	case '\t': jsonw_putc(w, 't'); break;
+	default:
+		/* Controls and bytes that are not UTF-8, as their code unit. */
+		jsonw_putc(w, 'u');
+		jsonw_putc(w, '0');
+		jsonw_putc(w, '0');
+		jsonw_putc(w, jsonw_hex[c >> 4]);
+		jsonw_putc(w, jsonw_hex[c & 15]);
+		break;
+	}
+	return 1;
+}
+
+/*
+ * Writes s as a quoted JSON string (RFC 8259 section 7). One input byte
+ * becomes at most six output bytes, so when 6 * len + 2 bytes are free the
+ * loop runs without a space check per byte; the common case, short names
+ * and addresses, is then a scan and a copy.
+ */
 static void jsonw_quote(struct jsonw *w, const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	jsonw_room(w, 2);
+	bool is_roomy = len < (w->cap - 2) / 6;
+	if (is_roomy)
+		jsonw_room(w, 6 * len + 2);
+	else
+		jsonw_room(w, 2);
 	jsonw_putc(w, '"');
 	for (size_t i = 0; i < len;) {
-		unsigned char c = s[i];
-		/* Six bytes is the longest output of one input byte. */
-		jsonw_room(w, 8);
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			jsonw_putc(w, (char)c);
-			i++;
+		if (!is_roomy)
+			jsonw_room(w, 16);
+		size_t run = i;
+		while (run < len && jsonw_is_plain(s[run]))
+			run++;
+		if (run > i) {
+			size_t n = run - i;
+			/* At least 16 bytes are free, so n stays positive. */
+			if (!is_roomy && n > w->cap - w->len - 8)
+				n = w->cap - w->len - 8;
+			memcpy(w->buf + w->len, s + i, n);
+			w->len += n;
+			i += n;
 			continue;
 		}
-		if (c >= 0x80) {
-			size_t n = jsonw_utf8_len(s + i, len - i);
-			if (n > 0) {
-				memcpy(w->buf + w->len, s + i, n);
-				w->len += n;
-				i += n;
-				continue;
-			}
-		}
-		jsonw_putc(w, '\\');
-		switch (c) {
-		case '"': jsonw_putc(w, '"'); break;
-		case '\\': jsonw_putc(w, '\\'); break;
-		case '\n': jsonw_putc(w, 'n'); break;
-		case '\r': jsonw_putc(w, 'r'); break;
-		case '\t': jsonw_putc(w, 't'); break;
-		default:
-			/* Controls and bytes that are not UTF-8, as their code unit. */
-			jsonw_putc(w, 'u');
-			jsonw_putc(w, '0');
-			jsonw_putc(w, '0');
-			jsonw_putc(w, jsonw_hex[c >> 4]);
-			jsonw_putc(w, jsonw_hex[c & 15]);
-			break;
-		}
-		i++;
+		i += jsonw_quote_special(w, s + i, len - i);
 	}
 	jsonw_room(w, 2);
 	jsonw_putc(w, '"');
