@@ -36,13 +36,15 @@ work=$(mktemp -d /tmp/ikdec-oracle.XXXXXX) || die "mktemp"
 # Lab names: at most 12 of [a-z0-9_]; the pid keeps parallel runs apart.
 name="ikdec$(( ($$ * 7919 + RANDOM) % 10000000 ))"
 cap_pid=""
+live_pid=""
+live_c_pid=""
 lab_is_up=""
 
 cleanup() {
-	if [ -n "$cap_pid" ]; then
-		kill -INT "$cap_pid" 2>/dev/null
-		wait "$cap_pid" 2>/dev/null
-	fi
+	for pid in $cap_pid $live_pid $live_c_pid; do
+		kill -INT "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	[ -n "$lab_is_up" ] && "$ICMPKIT" lab down "$name" >/dev/null 2>&1
 	[ -n "${ORACLE_KEEP:-}" ] && echo "oracle: kept $work" >&2 || rm -rf "$work"
 }
@@ -89,6 +91,15 @@ for _ in $(seq 50); do
 done
 grep -q "listening on" "$work/tcpdump.err" || die "tcpdump did not start: $(cat "$work/tcpdump.err")"
 
+# icmpkit decode itself capturing live on pc2: one stopped by SIGINT, one by -c.
+"$ICMPKIT" lab exec --name "$name" pc2 -- timeout -s INT 120 \
+	"$ICMPKIT" decode --json -i eth0 icmp >"$work/live.jsonl" 2>"$work/live.err" &
+live_pid=$!
+"$ICMPKIT" lab exec --name "$name" pc2 -- timeout 60 \
+	"$ICMPKIT" decode -q -c 2 -i eth0 icmp6 >"$work/live_c.txt" 2>"$work/live_c.err" &
+live_c_pid=$!
+sleep 1
+
 say "traffic from real tools"
 run() { # node cmd...: a tool's own failure (no answer) is fine; the capture is what counts
 	x "$@" >>"$work/tools.log" 2>&1 || echo "($* exited $?)" >>"$work/tools.log"
@@ -121,6 +132,23 @@ kill -INT "$cap_pid"
 wait "$cap_pid"
 cap_pid=""
 [ -s "$pcap" ] || die "empty capture"
+
+kill -INT "$live_pid"
+wait "$live_pid"
+rc=$?
+[ "$rc" = 0 ] || die "live decode stopped by SIGINT exited $rc: $(cat "$work/live.err")"
+grep -q "packets read" "$work/live.err" || die "live decode printed no summary"
+python3 - "$work/live.jsonl" <<'PY' || die "live decode on pc2 missed the echo requests"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+seqs = {r.get("seq") for r in recs if r.get("icmp_type") == 8 and r.get("dst") == "10.0.2.2"}
+sys.exit(0 if {1, 2, 3} <= seqs else 1)
+PY
+wait "$live_c_pid"
+rc=$?
+[ "$rc" = 0 ] || die "live decode -c 2 exited $rc: $(cat "$work/live_c.err")"
+[ "$(wc -l <"$work/live_c.txt")" = 2 ] || die "live decode -c 2 printed $(wc -l <"$work/live_c.txt") lines"
+say "live capture: SIGINT and -c stop cleanly ($(wc -l <"$work/live.jsonl") packets seen on pc2)"
 
 say "decode and dissect $(tcpdump -r "$pcap" 2>/dev/null | wc -l) frames"
 "$ICMPKIT" decode --json "$pcap" >"$work/ours.jsonl" 2>"$work/ours.err"
