@@ -237,9 +237,14 @@ static void jsonw_quote(struct jsonw *w, const char *text, size_t len)
 
 void jsonw_key(struct jsonw *w, const char *key)
 {
+	/* Keys are the program's own identifiers (see jsonw.h): copied, not escaped. */
+	size_t n = strlen(key);
 	jsonw_sep(w);
-	jsonw_quote(w, key, strlen(key));
-	jsonw_room(w, 2);
+	jsonw_room(w, n + 4);
+	jsonw_putc(w, '"');
+	memcpy(w->buf + w->len, key, n);
+	w->len += n;
+	jsonw_putc(w, '"');
 	jsonw_putc(w, ':');
 	w->is_after_key = true;
 }

@@ -52,7 +52,12 @@ void jsonw_arr_end(struct jsonw *w);
 /* Ends a top-level record with '\n' and flushes when the buffer is nearly full. */
 void jsonw_eol(struct jsonw *w);
 
-/* An object member name; key must be NUL-terminated (escaped like a string). */
+/*
+ * An object member name. Keys are the program's own constant identifiers
+ * ([a-z0-9_], shorter than the buffer), so they are copied without
+ * escaping: the hot path writes about thirty per packet. Text that comes
+ * from outside goes through jsonw_str/jsonw_strn, which escape.
+ */
 void jsonw_key(struct jsonw *w, const char *key);
 
 void jsonw_str(struct jsonw *w, const char *s);
