@@ -1256,8 +1256,11 @@ int cmd_decode(int argc, char **argv)
 
 	int lrc = decode_loop(ctx);
 
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	/*
+	 * The handler stays: a second SIGINT (timeout(1) sends one to the
+	 * process and one to its group) must not kill us before the output is
+	 * flushed. It no longer touches the handle, which is closed below.
+	 */
 	decode_sig_pcap = NULL;
 
 	bool is_out_failed = false;
