@@ -68,3 +68,33 @@ echo "$out" | grep -q "ttl=54" || fail "reply TTL is not 54: $out"
 out=$(lx "$L" h1 ping -c1 -W3 -t10 10.0.2.2)
 echo "$out" | grep -q "From 10.1.9.2 icmp_seq=1 Time to live exceeded" || fail "TTL 10 should expire at r10: $out"
 ok "default chain: 10 routers (ttl=54, TTL 10 expires at r10)"
+
+# The delayer on its own: bounded queue, clean exit on SIGTERM with all held packets released.
+DELAYER=$(dirname "$ICMPKIT")/icmpkit-delayer
+# Started as a plain command so that $! is the process that becomes the delayer.
+"$ICMPKIT" lab exec --name "$L" r5 -- "$DELAYER" --queue 7 --delay-ms 300 --max-queued 4 \
+	2>"/tmp/iklab_delayer.$$" &
+dp=$!
+BG_PIDS="$BG_PIDS $dp"
+sleep 0.3
+lx "$L" r5 iptables -w -t mangle -A POSTROUTING -o eth1 -p icmp -j NFQUEUE --queue-num 7 || fail "queue rule"
+# Echoes every 50 ms cross r5's eth1 while each is held 300 ms: with room
+# for 4, the 5th and 6th pass at once (fail open) while the first is still
+# held; the held ones come back late, not never (ping -w waits for them).
+out=$(lx "$L" h1 ping -c10 -i0.05 -w3 10.0.2.2)
+late=$(echo "$out" | sed -n 's/^64 bytes from .* time=\([0-9.]*\) ms/\1/p' |
+	awk '$1 >= 250 { n++ } END { print n + 0 }')
+fast=$(echo "$out" | sed -n 's/^64 bytes from .* time=\([0-9.]*\) ms/\1/p' |
+	awk '$1 < 50 { n++ } END { print n + 0 }')
+[ "$late" -ge 1 ] && [ "$fast" -ge 1 ] ||
+	fail "want echoes held ~300 ms and, beyond 4 held, fast ones: $out"
+echo "$out" | grep -Eq "icmp_seq=[1-4] .*time=(2[5-9][0-9]|3[0-9][0-9])" || fail "the first echoes were not held ~300 ms: $out"
+echo "$out" | grep -Eq "icmp_seq=(5|6) .*time=0\." || fail "the 5th/6th echo was held beyond the bound: $out"
+kill -TERM $dp
+wait $dp
+rc=$?
+msg=$(cat "/tmp/iklab_delayer.$$")
+rm -f "/tmp/iklab_delayer.$$"
+[ $rc -eq 0 ] || fail "delayer exit status on SIGTERM: $rc ($msg)"
+echo "$msg" | grep -Eq "queue 7: [1-9][0-9]* delayed" || fail "delayer summary: $msg"
+ok "delayer: bounded to 4 held packets, clean SIGTERM exit: $msg"

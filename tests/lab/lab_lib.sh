@@ -15,8 +15,12 @@ unset ICMPKIT_LAB
 # Lab names: iklab + pid + a letter per lab, at most 12 characters.
 LAB_ID=$(( $$ % 100000 ))
 LABS_MADE=""
+BG_PIDS=""
 
 lab_cleanup() {
+	for p in $BG_PIDS; do
+		kill "$p" 2>/dev/null
+	done
 	for n in $LABS_MADE; do
 		"$ICMPKIT" lab down "$n" >/dev/null 2>&1
 	done
