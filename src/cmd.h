@@ -13,6 +13,14 @@ int cmd_decode(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 
 /*
+ * Drops root for good: setgroups, setresgid, setresuid, and with them every
+ * capability. Call once the sockets/captures are open and before the first
+ * packet is read. Root itself becomes "nobody". Prints why and returns -1 on
+ * failure.
+ */
+int privs_drop(const char *prog);
+
+/*
  * The one range-checked number parser for every numeric option: rejects
  * empty text, trailing junk and values outside [min, max], and prints
  * "icmpkit: OPTION: reason" naming the limit. Returns 0 or -1.

@@ -1231,7 +1231,7 @@ int cmd_decode(int argc, char **argv)
 		free(ctx);
 		return prc > 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	if (decode_open(ctx) < 0 || decode_setup(ctx) < 0)
+	if (decode_open(ctx) < 0 || decode_setup(ctx) < 0 || privs_drop(DECODE_PROG) < 0)
 		goto out;
 
 	if (ctx->opt.is_json) {
