@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Runs every benchmark against BUILD and prints one table of figures and ratios.
+# Usage: run.sh BUILD. Benchmarks report; they never fail on speed. Root is
+# needed only once, to record the decode capture (bench/data/, not committed).
+set -uo pipefail
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+ninja -C "$build" src/icmpkit bench/codec_bench >/dev/null || { echo "bench: build failed" >&2; exit 2; }
+
+echo "== codec micro-benchmark ($build/bench/codec_bench)"
+"$build/bench/codec_bench" "${BENCH_SECONDS:-2}" | tee -a "$out"
+echo
+echo "== decode: icmpkit decode --json vs tshark (bench/decode.sh)"
+"$here/decode.sh" "$build" "${BENCH_REPEATS:-3}" | tee -a "$out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || echo "(decode benchmark not run: see the message above)"
+
+echo
+echo "== summary ($(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores; never a pass/fail)"
+awk '/^RESULT / {v[$2] = $3}
+function show(label, key, unit, goal) {
+	if (key in v) printf "%-44s %14s %-8s %s\n", label, v[key], unit, goal
+	else printf "%-44s %14s\n", label, "not run"
+}
+END {
+	show("ik_packet_decode, mixed frames, one core", "decode_mpps", "Mpps", "goal >= 5")
+	show("ik_cksum 64 B", "cksum64_gbps", "GB/s", "")
+	show("  vs byte-at-a-time (scalar)", "cksum64_ratio_scalar", "x", "")
+	show("  vs byte-at-a-time (compiler-vectorised)", "cksum64_ratio_vectorised", "x", "")
+	show("ik_cksum 1500 B", "cksum1500_gbps", "GB/s", "")
+	show("  vs byte-at-a-time (scalar)", "cksum1500_ratio_scalar", "x", "")
+	show("  vs byte-at-a-time (compiler-vectorised)", "cksum1500_ratio_vectorised", "x", "")
+	show("icmpkit decode --json", "decode_icmpkit_pps", "pkts/s", "")
+	show("tshark -T fields, same fields", "decode_tshark_pps", "pkts/s", "")
+	show("  ratio icmpkit / tshark", "decode_ratio", "x", "goal >= 20")
+	show("icmpkit decode peak RSS", "decode_icmpkit_rss_mb", "MB", "")
+	show("tshark peak RSS", "decode_tshark_rss_mb", "MB", "")
+}' "$out"
