@@ -16,7 +16,10 @@ fi
 lab=ikdemo$$
 decoder=""
 cleanup() {
-	[ -n "$decoder" ] && kill -INT "$decoder" 2>/dev/null && wait "$decoder" 2>/dev/null
+	if [ -n "$decoder" ]; then
+		kill -TERM "$decoder" 2>/dev/null
+		wait "$decoder" 2>/dev/null
+	fi
 	"$ik" lab down "$lab" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -32,11 +35,20 @@ say "Bringing up the seed lab: PC1 ---- R1 ---- R2 ---- PC2"
 # R1's interface towards PC1 sees every probe from PC1 and every answer to it.
 r1_if=$(inlab r1 -- ip -o route get 10.0.1.2 | sed -n 's/.* dev \([^ ]*\).*/\1/p')
 say "icmpkit decode -i $r1_if, live inside R1 (the router between PC1 and R2)"
-inlab r1 -- "$ik" decode -i "$r1_if" 'icmp or (icmp6 and not ip6[40] >= 133)' &
+# Started directly (not through a function) so $! is the decoder itself.
+"$ik" lab exec --name "$lab" r1 -- "$ik" decode -i "$r1_if" \
+	'icmp or (icmp6 and not ip6[40] >= 133)' > >(sed -u 's/^/  [R1 decode] /') &
 decoder=$!
 sleep 1
 
-step() { say "$1"; shift; printf '$ %s\n' "$*"; inlab "$@" 2>&1 | sed 's/^/    /' || true; sleep 0.5; }
+# Runs one stimulus in a lab node; its own output is indented under it.
+step() {
+	[ -n "$1" ] && say "$1"
+	shift
+	printf '\n$ icmpkit lab exec %s\n' "$*"
+	inlab "$@" 2>&1 | sed 's/^/    /' || true
+	sleep 0.7
+}
 
 step "Echo Request / Echo Reply, PC1 -> PC2 (IPv4 and IPv6)" \
 	pc1 -- ping -c 2 -i 0.2 10.0.2.2
@@ -54,7 +66,7 @@ step "Parameter Problem from R1: an IPv4 Timestamp option of impossible length" 
 step "Parameter Problem from R1: an IPv6 Hop-by-Hop option it must not skip" \
 	pc1 -- python3 "$here/scripts/craft.py" bad-hbh fd00:1::2 fd00:2::2
 sleep 1
-kill -INT "$decoder" 2>/dev/null || true
+kill -TERM "$decoder" 2>/dev/null || true
 wait "$decoder" 2>/dev/null || true
 decoder=""
 say "Tearing the lab down"
