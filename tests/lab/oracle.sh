@@ -122,6 +122,10 @@ run pc1 $T hping3 --icmp-ts -c 2 -i u200000 10.0.2.2
 run pc1 $T hping3 --icmp-addr -c 2 -i u200000 10.0.2.2
 run pc1 $T hping3 --icmp --icmptype 15 -c 2 -i u200000 10.0.2.2
 run pc1 $T hping3 --icmp -b -c 2 -i u200000 10.0.2.2
+# Parameter Problem from a real router: r1 rejects a malformed IPv4 option
+# and an IPv6 Hop-by-Hop option whose type says "must understand".
+run pc1 $T python3 "$SRCDIR/scripts/craft.py" bad-option 10.0.1.2 10.0.2.2
+run pc1 $T python3 "$SRCDIR/scripts/craft.py" bad-hbh fd00:1::2 fd00:2::2
 # A 1280-byte link behind r2: tracepath meets real Frag Needed / Packet Too Big.
 x r2 ip link set dev eth1 mtu 1280 || die "mtu on r2"
 x pc2 ip link set dev eth0 mtu 1280 || die "mtu on pc2"
@@ -160,7 +164,7 @@ tshark -n -r "$pcap" -o ip.defragment:FALSE -o ipv6.defragment:FALSE \
 	die "tshark: $(cat "$work/tshark.err")"
 
 required="4/0,4/8,4/3/0,4/3/3,4/3/4,4/11/0,4/13,4/14,4/17,6/128,6/129,6/1/0,6/1/4,6/2,6/3/0"
-required="$required,6/135,6/136,frag4,firstfrag4,frag6,firstfrag6,badcksum4"
+required="$required,4/12/0,6/4/2,6/135,6/136,frag4,firstfrag4,frag6,firstfrag6,badcksum4"
 required="$required,quote-udp4,quote-udp6,quote-icmp4,quote-icmp6,mtu4,mtu6"
 python3 "$SRCDIR/tests/lab/oracle/compare.py" "$work/ours.jsonl" "$work/tshark.json" "$required"
 status=$?
