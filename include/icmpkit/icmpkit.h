@@ -10,6 +10,7 @@
 #include "icmpkit/ip.h"
 #include "icmpkit/names.h"
 #include "icmpkit/packet.h"
+#include "icmpkit/sock.h"
 #include "icmpkit/topo.h"
 
 #define IK_VERSION "0.1.0"
