@@ -5,6 +5,7 @@
 
 #include "icmpkit/addr.h"
 #include "icmpkit/cksum.h"
+#include "icmpkit/clockoff.h"
 #include "icmpkit/error.h"
 #include "icmpkit/icmp.h"
 #include "icmpkit/ip.h"
