@@ -1158,7 +1158,10 @@ static int decode_open(struct decode_ctx *ctx)
 	if (o->file) {
 		ctx->pcap = pcap_open_offline(o->file, errbuf);
 		if (!ctx->pcap) {
-			fprintf(stderr, "%s: %s: %s\n", DECODE_PROG, o->file, errbuf);
+			/* libpcap's text already names the file for system errors. */
+			bool is_named = strncmp(errbuf, o->file, strlen(o->file)) == 0;
+			fprintf(stderr, "%s: %s%s%s\n", DECODE_PROG, is_named ? "" : o->file,
+				is_named ? "" : ": ", errbuf);
 			return -1;
 		}
 		return 0;
