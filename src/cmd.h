@@ -11,6 +11,7 @@ enum { EXIT_OK = 0, EXIT_NOREPLY = 1, EXIT_USAGE = 2 };
 /* Each subcommand: argv[0] is the command name, as for main(). */
 int cmd_decode(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 /*
  * Drops root for good: setgroups, setresgid, setresuid, and with them every

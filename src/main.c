@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{"decode", NULL, cmd_decode, "decode ICMP/ICMPv6 from a capture or a live interface"},
 	{"lab", NULL, cmd_lab, "build real test networks in network namespaces"},
+	{"trace", "traceroute", cmd_trace, "trace the path to a host (traceroute, Paris, per-hop pacing)"},
 };
 
 static void usage(FILE *out)
