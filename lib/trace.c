@@ -105,7 +105,7 @@ void ik_trace_cfg_defaults(struct ik_trace_cfg *cfg, enum ik_trace_method method
 	/* Linux icmp_ratelimit: XRLIM_BURST_FACTOR 6 tokens of 1000 ms each. */
 	cfg->hop_burst = 6;
 	cfg->hop_refill_ms = 1000;
-	cfg->retries = 1;
+	cfg->retries = 2;
 	cfg->is_stop_on_unreach = true;
 }
 
@@ -345,6 +345,21 @@ static void refill(const struct ik_trace *t, struct trace_hopstate *h, int64_t n
 		h->tokens_ns = cap;
 }
 
+/*
+ * A probe sent at sent_ns went unanswered: assume the hop's bucket was empty
+ * then. Linux refills it one token per interval after that moment (a refused
+ * probe costs nothing, inet_peer_xrlim_allow()), so the estimate now is at
+ * most the time since, and never more than what later sends left of it.
+ */
+static void bucket_was_empty(const struct ik_trace *t, struct trace_hopstate *h, int64_t sent_ns,
+			     int64_t now_ns)
+{
+	refill(t, h, now_ns);
+	int64_t since = now_ns - (sent_ns + 10 * NS_PER_MS);
+	if (since < h->tokens_ns)
+		h->tokens_ns = since;
+}
+
 /* How long a probe at ttl may stay unanswered (traceroute -w MAX,HERE,NEAR). */
 static int64_t probe_timeout(const struct ik_trace *t, unsigned ttl)
 {
@@ -481,6 +496,7 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 				t->in_flight--;
 				s->state = SLOT_RETRY;
 				t->stats.retries++;
+				bucket_was_empty(t, h, p->sent_ns, now_ns);
 				continue;
 			}
 			t->in_flight--;
@@ -491,8 +507,7 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 			 * token again one interval after it, so the next send there
 			 * waits for that.
 			 */
-			h->tokens_ns = 0;
-			h->tokens_at_ns = p->sent_ns + NS_PER_MS * 10;
+			bucket_was_empty(t, h, p->sent_ns, now_ns);
 			s->state = SLOT_PARKED;
 		}
 	}
