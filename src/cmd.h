@@ -12,6 +12,7 @@ enum { EXIT_OK = 0, EXIT_NOREPLY = 1, EXIT_USAGE = 2 };
 int cmd_decode(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_ping(int argc, char **argv);
 
 /*
  * Drops root for good: setgroups, setresgid, setresuid, and with them every
@@ -28,5 +29,13 @@ int privs_drop(const char *prog);
  */
 int opt_number(const char *prog, const char *option, const char *text,
 	       long long min, long long max, long long *out);
+
+/*
+ * The same parse without the message, for commands that must word their
+ * errors as the tool they replace (ping): returns OPT_NUM_OK,
+ * OPT_NUM_INVALID (empty, junk) or OPT_NUM_RANGE (outside [min, max]).
+ */
+enum { OPT_NUM_OK = 0, OPT_NUM_INVALID = -1, OPT_NUM_RANGE = -2 };
+int opt_parse_number(const char *text, long long min, long long max, long long *out);
 
 #endif

@@ -26,6 +26,7 @@ struct ping_opts {
 	double deadline_s;     /* -w: stop after this many seconds; 0 = none */
 	long long size;        /* -s payload bytes, default 56 */
 	int ttl;               /* -t, 0 = kernel default */
+	bool has_ttl;          /* -t was given (iputils allows -t 0) */
 	int tos;               /* -Q, -1 = unset */
 	uint8_t pattern[PING_PATTERN_MAX]; /* -p bytes */
 	size_t pattern_len;    /* 0 = no pattern */
