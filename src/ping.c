@@ -155,7 +155,9 @@ static void ping_help(FILE *out, const char *prog)
 		"\nTiming: the RTT is the kernel's receive stamp (SO_TIMESTAMPNS) minus the\n"
 		"kernel's transmit stamp (SO_TIMESTAMPING, software; hardware where the NIC\n"
 		"has it). When no transmit stamp arrives, the clock read just before\n"
-		"sendto() stands in; --json says which source each reply used.\n"
+		"sendto() stands in; a flood (-f without -i) always uses that clock read,\n"
+		"to save a kernel clone and a read per probe. --json says which source\n"
+		"each reply used.\n"
 		"Replies count only when identifier, sequence window and a SipHash-2-4\n"
 		"cookie keyed per run all match.\n"
 		"\nExit status: 0 a reply came, 1 no reply (or fewer than -c with -w), 2 error.\n"
@@ -689,6 +691,21 @@ static void ping_drain_errqueue(struct ping_ctx *c)
 		ping_handle_err(c, &e, q);
 }
 
+/*
+ * Reads the error queue until seq's transmit stamp turns up or the queue is
+ * empty: usually one read, since the stamp is queued before the reply.
+ */
+static void ping_fetch_tx(struct ping_ctx *c, uint16_t seq)
+{
+	struct ik_sock_err e;
+	uint8_t q[2048];
+	for (int i = 0; i < 64 && c->slots[seq].tx_ns == 0; i++) {
+		if (ik_sock_recv_err(c->sock, q, sizeof q, &e) != IK_OK)
+			return;
+		ping_handle_err(c, &e, q);
+	}
+}
+
 /* iputils' time= formatting: fewer decimals as the RTT grows. */
 static void ping_print_time(int64_t us)
 {
@@ -767,7 +784,7 @@ static void ping_handle_packet(struct ping_ctx *c, const uint8_t *buf, size_t le
 			return;
 		}
 		if (c->has_tx_stamps && c->slots[seq].tx_ns == 0)
-			ping_drain_errqueue(c);
+			ping_fetch_tx(c, seq);
 		int64_t t_rx = info->has_ts ? ts_ns(&info->ts) : now_ns(CLOCK_REALTIME);
 		int64_t t_tx = c->slots[seq].tx_ns;
 		used_tx = t_tx != 0;
@@ -1242,7 +1259,13 @@ static int ping_setup(struct ping_ctx *c)
 		fprintf(stderr, "%s: WARNING: probably, rcvbuf is not enough to hold preload\n", o->prog);
 	if (ik_sock_set_timestamps(c->sock, true, false, false) != IK_OK)
 		fprintf(stderr, "%s: Warning: no SO_TIMESTAMPNS support\n", o->prog);
-	c->has_tx_stamps = ik_sock_set_timestamps(c->sock, false, true, true) == IK_OK;
+	/*
+	 * A flood measures throughput: a transmit stamp costs the kernel a
+	 * clone and us an error-queue read per probe, so a flood times from
+	 * the clock read just before sendto() (see --help).
+	 */
+	c->has_tx_stamps = !(o->is_flood && c->interval_ms == 0) &&
+			   ik_sock_set_timestamps(c->sock, false, true, true) == IK_OK;
 
 	if (c->family == 4) {
 		if (o->pattern_len && !o->is_quiet && !o->is_json) {
@@ -1291,7 +1314,8 @@ static void ping_drain(struct ping_ctx *c)
 			return;
 		}
 		ping_handle_packet(c, c->inbuf, (size_t)n, &info);
-		if (sig_exit)
+		/* As iputils: with nothing in flight, go back and send (saves an EAGAIN read). */
+		if (sig_exit || ping_in_flight(c) == 0)
 			return;
 	}
 }
