@@ -18,6 +18,14 @@ echo "== decode: icmpkit decode --json vs tshark (bench/decode.sh)"
 [ "${PIPESTATUS[0]}" -eq 0 ] || echo "(decode benchmark not run: see the message above)"
 
 echo
+echo "== ping: icmpkit ping -f vs iputils ping -f between two lab namespaces (bench/ping.sh)"
+if [ "$(id -u)" = 0 ]; then
+	"$here/ping.sh" "$build" "${BENCH_REPEATS:-3}" | tee -a "$out"
+else
+	echo "(ping benchmark not run: needs root for the lab)"
+fi
+
+echo
 echo "== summary ($(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores; never a pass/fail)"
 awk '/^RESULT / {v[$2] = $3}
 function show(label, key, unit, goal) {
@@ -37,4 +45,11 @@ END {
 	show("  ratio icmpkit / tshark", "decode_ratio", "x", "goal >= 20")
 	show("icmpkit decode peak RSS", "decode_icmpkit_rss_mb", "MB", "")
 	show("tshark peak RSS", "decode_tshark_rss_mb", "MB", "")
+	show("icmpkit ping -f -c 200000", "ping_icmpkit_rps", "replies/s", "")
+	show("iputils ping -f -c 200000", "ping_iputils_rps", "replies/s", "")
+	show("  ratio icmpkit / iputils", "ping_ratio", "x", "goal >= 1.2")
+	show("icmpkit ping CPU per reply", "ping_icmpkit_us_per_reply", "us", "goal < iputils")
+	show("iputils ping CPU per reply", "ping_iputils_us_per_reply", "us", "")
+	show("icmpkit ping RTT mdev at -i 0.01", "ping_icmpkit_mdev_ms", "ms", "goal <= iputils")
+	show("iputils ping RTT mdev at -i 0.01", "ping_iputils_mdev_ms", "ms", "")
 }' "$out"

@@ -94,7 +94,7 @@ struct ping_ctx {
 	int64_t next_send_ns;
 	int64_t flood_tokens_ms;
 	bool is_multicast;
-	char last_from_key[IK_ADDR_STRLEN];
+	char last_from_key[IK_ADDR_STRLEN + 20];
 	char last_from[512];
 	struct jsonw json;
 	uint16_t timeout_scan; /* JSON: oldest sequence not yet settled */
@@ -471,7 +471,7 @@ static int ping_resolve(const struct ping_opts *o, const char *host, struct ping
 /* iputils pr_addr(): "name (addr)" when a reverse lookup answers, else "addr"; one-entry cache. */
 static const char *ping_pr_addr(struct ping_ctx *c, const struct ik_addr *a)
 {
-	char text[IK_ADDR_STRLEN];
+	char text[IK_ADDR_STRLEN + 20];
 	if (ik_addr_format(a, text, sizeof text) < 0)
 		snprintf(text, sizeof text, "?");
 	if (c->last_from[0] && strcmp(text, c->last_from_key) == 0)
@@ -495,6 +495,12 @@ static const char *ping_pr_addr(struct ping_ctx *c, const struct ik_addr *a)
 		}
 		if (getnameinfo((struct sockaddr *)&ss, sl, name, sizeof name, NULL, 0, NI_NAMEREQD))
 			name[0] = '\0';
+	}
+	/* Link-local senders carry their zone, as getnameinfo() writes it for iputils. */
+	if (a->family == 6 && a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80 &&
+	    c->o->interface) {
+		size_t n = strlen(text);
+		snprintf(text + n, sizeof text - n, "%%%s", c->o->interface);
 	}
 	if (name[0])
 		snprintf(c->last_from, sizeof c->last_from, "%s (%s)", name, text);
@@ -789,6 +795,11 @@ static void ping_handle_packet(struct ping_ctx *c, const uint8_t *buf, size_t le
 		int64_t t_tx = c->slots[seq].tx_ns;
 		used_tx = t_tx != 0;
 		rtt_ns = t_rx - (used_tx ? t_tx : sent);
+		/* Our own looped-back multicast is received before the NIC stamps it. */
+		if (rtt_ns < 0 && used_tx) {
+			used_tx = false;
+			rtt_ns = t_rx - sent;
+		}
 		if (rtt_ns < 0)
 			rtt_ns = 0;
 	}
