@@ -18,6 +18,7 @@
 #include "icmpkit/icmpkit.h"
 #include "icmpkit/probe_sock.h"
 #include "icmpkit/trace.h"
+#include "icmpkit/trace_report.h"
 #include "jsonw.h"
 
 #define TRACE_BUF_LEN 65536
@@ -39,6 +40,11 @@ struct trace_opts {
 	const char *host;
 	long long packet_len;  /* -1: method default */
 	bool is_traceroute;    /* run as "traceroute": its exit status and window */
+	bool is_queries_set;   /* -q given */
+	bool is_wait_set;      /* -w given */
+	bool is_report;        /* --report: rounds, then mtr's table */
+	long long cycles;      /* -c: report rounds */
+	double interval_s;     /* --interval: from one round's start to the next */
 };
 
 struct trace_ctx {
@@ -90,7 +96,8 @@ static void usage(FILE *out, const char *prog)
 	fprintf(out,
 		"usage: %s [-46ITUnF] [-f first_ttl] [-m max_ttl] [-q nqueries] [-w waittime]\n"
 		"          [-z sendwait] [-N sim_queries] [-p port] [-s src] [-i iface] [-t tos]\n"
-		"          [--paris|--no-paris] [--mtu] [--json] host [packetlen]\n"
+		"          [--paris|--no-paris] [--mtu] [--json]\n"
+		"          [--report [-c cycles] [--interval secs]] host [packetlen]\n"
 		"See icmpkit-trace(1).\n",
 		prog);
 }
@@ -135,7 +142,7 @@ static int parse_wait(const char *prog, char *text, struct trace_opts *o)
 	return 0;
 }
 
-enum { OPT_PARIS = 256, OPT_NO_PARIS, OPT_MTU, OPT_JSON };
+enum { OPT_PARIS = 256, OPT_NO_PARIS, OPT_MTU, OPT_JSON, OPT_REPORT, OPT_INTERVAL };
 
 static int parse_args(struct trace_ctx *x, int argc, char **argv)
 {
@@ -145,6 +152,9 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 	    {"no-paris", no_argument, NULL, OPT_NO_PARIS},
 	    {"mtu", no_argument, NULL, OPT_MTU},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"report", no_argument, NULL, OPT_REPORT},
+	    {"report-cycles", required_argument, NULL, 'c'},
+	    {"interval", required_argument, NULL, OPT_INTERVAL},
 	    {"icmp", no_argument, NULL, 'I'},
 	    {"tcp", no_argument, NULL, 'T'},
 	    {"udp", no_argument, NULL, 'U'},
@@ -163,7 +173,7 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
-	while ((c = getopt_long(argc, argv, "+46ITUnFhp:f:m:q:w:z:N:s:i:t:", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+46ITUnFhc:p:f:m:q:w:z:N:s:i:t:", longs, NULL)) != -1) {
 		const char *prog = x->prog;
 		switch (c) {
 		case '4': o->family = 4; break;
@@ -188,10 +198,12 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 		case 'q':
 			if (opt_number(prog, "-q", optarg, 1, IK_TRACE_MAX_QUERIES, &o->nqueries) < 0)
 				return -1;
+			o->is_queries_set = true;
 			break;
 		case 'w':
 			if (parse_wait(prog, optarg, o) < 0)
 				return -1;
+			o->is_wait_set = true;
 			break;
 		case 'z':
 			if (opt_seconds(prog, "-z", optarg, 0, 1000, &o->sendwait_s) < 0)
@@ -214,6 +226,15 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 		case OPT_NO_PARIS: o->is_paris_set = true; o->is_paris = false; break;
 		case OPT_MTU: o->is_mtu = true; break;
 		case OPT_JSON: o->is_json = true; break;
+		case OPT_REPORT: o->is_report = true; break;
+		case 'c':
+			if (opt_number(prog, "-c", optarg, 1, 100000, &o->cycles) < 0)
+				return -1;
+			break;
+		case OPT_INTERVAL:
+			if (opt_seconds(prog, "--interval", optarg, 0, 3600, &o->interval_s) < 0)
+				return -1;
+			break;
 		case 'h': usage(stdout, prog); exit(EXIT_OK);
 		default: usage(stderr, prog); return -1;
 		}
@@ -235,6 +256,14 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 	if (o->first_ttl > o->max_ttl) {
 		fprintf(stderr, "%s: first hop out of range: -f %lld > -m %lld\n", x->prog,
 			o->first_ttl, o->max_ttl);
+		return -1;
+	}
+	if (o->cycles > 0 && !o->is_report) {
+		fprintf(stderr, "%s: -c: only with --report\n", x->prog);
+		return -1;
+	}
+	if (o->is_report && o->is_mtu) {
+		fprintf(stderr, "%s: --report and --mtu do not go together\n", x->prog);
 		return -1;
 	}
 	if (o->is_paris && o->is_paris_set && o->method == IK_TRACE_TCP) {
@@ -683,6 +712,247 @@ static void run_loop(struct trace_ctx *x)
 	print_ready(x, true);
 }
 
+/* An address as mtr's report names it: the name, or the address with -n; "???" for none. */
+static void report_name(const struct trace_ctx *x, const struct ik_addr *a, char *out, size_t cap)
+{
+	char text[IK_ADDR_STRLEN];
+	fmt_addr(a, text, sizeof text);
+	snprintf(out, cap, "%s", text);
+	if (x->o.is_numeric)
+		return;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t sl;
+	if (a->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, a->bytes, 4);
+		sl = sizeof *sin;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, a->bytes, 16);
+		sl = sizeof *sin6;
+	}
+	char name[NI_MAXHOST];
+	if (getnameinfo((struct sockaddr *)&ss, sl, name, sizeof name, NULL, 0, NI_NAMEREQD) == 0)
+		snprintf(out, cap, "%s", name);
+}
+
+/*
+ * mtr --report's columns: each field is written at a fixed offset, so a value
+ * wider than its column is cut by the next one (mtr prints 100% loss as
+ * "100.0"); the host column ends at 33. Values are mtr's: microseconds
+ * truncated, then shown in ms.
+ */
+#define REPORT_HOST_END 33
+struct report_field {
+	const char *title;
+	const char *fmt;
+	int width;
+};
+static const struct report_field report_fields[] = {
+    {"Loss%", " %4.1f%%", 6}, {"Snt", " %5d", 6},   {"Last", "  %5.1f", 7}, {"Avg", " %5.1f", 6},
+    {"Best", " %5.1f", 6},    {"Wrst", " %5.1f", 6}, {"StDev", " %5.1f", 6},
+};
+#define REPORT_NFIELDS (sizeof report_fields / sizeof report_fields[0])
+
+static double report_ms(double ns)
+{
+	return (double)(int64_t)(ns / 1000) / 1000.0;
+}
+
+static void print_report_text(const struct trace_ctx *x, const struct ik_report *rep,
+			      const char *start)
+{
+	char buf[512];
+	char host[256];
+	printf("Start: %s\n", start);
+	if (gethostname(host, sizeof host) < 0)
+		snprintf(host, sizeof host, "?");
+	host[sizeof host - 1] = '\0';
+	snprintf(buf, sizeof buf, "HOST: %-33s", host);
+	size_t len = REPORT_HOST_END;
+	for (size_t i = 0; i < REPORT_NFIELDS; i++) {
+		snprintf(buf + len, sizeof buf - len, "%*s", report_fields[i].width,
+			 report_fields[i].title);
+		len += (size_t)report_fields[i].width;
+	}
+	printf("%s\n", buf);
+	uint8_t last = ik_report_last_ttl(rep);
+	for (unsigned ttl = ik_trace_first_ttl(x->t); ttl <= last; ttl++) {
+		struct ik_report_hop h;
+		if (ik_report_hop(rep, (uint8_t)ttl, &h) < 0)
+			continue;
+		char name[NI_MAXHOST + 8] = "???";
+		if (h.addr_count)
+			report_name(x, &h.addrs[0], name, sizeof name);
+		snprintf(buf, sizeof buf, " %2u.|-- %-33s", ttl, name);
+		len = REPORT_HOST_END;
+		double v[REPORT_NFIELDS] = {
+		    (double)(int64_t)(h.loss_pct * 1000) / 1000.0, (double)h.sent,
+		    report_ms((double)h.last_ns), report_ms(h.avg_ns), report_ms((double)h.best_ns),
+		    report_ms((double)h.worst_ns), report_ms(h.stdev_ns)};
+		for (size_t i = 0; i < REPORT_NFIELDS; i++) {
+			if (i == 1)
+				snprintf(buf + len, sizeof buf - len, report_fields[i].fmt, (int)h.sent);
+			else
+				snprintf(buf + len, sizeof buf - len, report_fields[i].fmt, v[i]);
+			len += (size_t)report_fields[i].width;
+		}
+		/*
+		 * Not an mtr column: appended after the last one so parsers of
+		 * mtr's columns still read the same fields. See icmpkit-trace(1).
+		 */
+		printf("%s%s\n", buf, h.is_rate_limited ? "  rate-limited" : "");
+		/* Other senders at this hop (load balancing), as mtr lists them. */
+		for (unsigned i = 1; i < h.addr_count; i++) {
+			report_name(x, &h.addrs[i], name, sizeof name);
+			printf("    |  %s-- %s\n", i == 1 ? "`|" : " |", name);
+		}
+	}
+}
+
+static void json_pct(struct jsonw *w, const char *key, double pct)
+{
+	int64_t milli = (int64_t)(pct * 1000 + 0.5);
+	jsonw_key(w, key);
+	jsonw_time(w, milli / 1000, (uint32_t)(milli % 1000) * 1000);
+}
+
+static void print_report_json(struct trace_ctx *x, const struct ik_report *rep, int64_t elapsed_ns)
+{
+	struct jsonw *w = &x->json;
+	uint8_t last = ik_report_last_ttl(rep);
+	for (unsigned ttl = ik_trace_first_ttl(x->t); ttl <= last; ttl++) {
+		struct ik_report_hop h;
+		if (ik_report_hop(rep, (uint8_t)ttl, &h) < 0)
+			continue;
+		jsonw_obj_begin(w);
+		jsonw_kstr(w, "type", "report_hop");
+		jsonw_kuint(w, "ttl", ttl);
+		jsonw_key(w, "hosts");
+		jsonw_arr_begin(w);
+		for (unsigned i = 0; i < h.addr_count; i++) {
+			char a[IK_ADDR_STRLEN];
+			fmt_addr(&h.addrs[i], a, sizeof a);
+			jsonw_obj_begin(w);
+			jsonw_kstr(w, "addr", a);
+			jsonw_kuint(w, "replies", h.addr_replies[i]);
+			jsonw_obj_end(w);
+		}
+		jsonw_arr_end(w);
+		jsonw_kuint(w, "sent", h.sent);
+		jsonw_kuint(w, "received", h.received);
+		json_pct(w, "loss_pct", h.loss_pct);
+		json_pct(w, "path_loss_pct", h.path_loss_pct);
+		jsonw_kbool(w, "rate_limited", h.is_rate_limited);
+		if (h.received) {
+			json_ms(w, "last_ms", h.last_ns);
+			json_ms(w, "avg_ms", (int64_t)h.avg_ns);
+			json_ms(w, "best_ms", h.best_ns);
+			json_ms(w, "worst_ms", h.worst_ns);
+			json_ms(w, "stdev_ms", (int64_t)h.stdev_ns);
+		}
+		jsonw_kstr(w, "annotation", h.annotation);
+		jsonw_kbool(w, "final", h.is_final);
+		jsonw_obj_end(w);
+		jsonw_eol(w);
+	}
+	char d[IK_ADDR_STRLEN], s[IK_ADDR_STRLEN];
+	fmt_addr(&x->cfg.dst, d, sizeof d);
+	fmt_addr(&x->cfg.src, s, sizeof s);
+	jsonw_obj_begin(w);
+	jsonw_kstr(w, "type", "report");
+	jsonw_kstr(w, "host", x->o.host);
+	jsonw_kstr(w, "dst", d);
+	jsonw_kstr(w, "src", s);
+	jsonw_kstr(w, "method", x->cfg.method == IK_TRACE_ICMP  ? "icmp"
+				: x->cfg.method == IK_TRACE_TCP ? "tcp"
+								: "udp");
+	jsonw_kbool(w, "paris", x->cfg.is_paris);
+	jsonw_kuint(w, "cycles", ik_report_rounds(rep));
+	jsonw_kbool(w, "reached", ik_report_has_reached(rep));
+	jsonw_kuint(w, "hops", last);
+	json_ms(w, "elapsed_ms", elapsed_ns);
+	jsonw_kbool(w, "interrupted", trace_stop != 0);
+	jsonw_obj_end(w);
+	jsonw_eol(w);
+}
+
+/* Sleeps until the monotonic time `until`, or a signal. */
+static void sleep_until(int64_t until)
+{
+	while (!trace_stop) {
+		int64_t left = until - mono_ns();
+		if (left <= 0)
+			return;
+		struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
+		if (nanosleep(&ts, NULL) == 0)
+			return;
+	}
+}
+
+/* --report: -c rounds of one trace each, one round per --interval, then the table. */
+static int run_report(struct trace_ctx *x)
+{
+	struct ik_report *rep = NULL;
+	int rc = ik_report_create(&rep, x->cfg.first_ttl, x->cfg.max_ttl);
+	if (rc < 0)
+		return sys_fail(x, "report", rc);
+	char start[64] = "";
+	time_t wall = time(NULL);
+	struct tm tm;
+	if (localtime_r(&wall, &tm))
+		strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%S%z", &tm);
+	int64_t t0 = mono_ns();
+	int64_t round_start = t0;
+	for (long long i = 0; i < x->o.cycles && !trace_stop; i++) {
+		if (i > 0)
+			sleep_until(round_start + (int64_t)(x->o.interval_s * 1e9));
+		if (trace_stop)
+			break;
+		/* Answers to the last round's probes that came late are fed to it, not the next. */
+		drain_icmp(x);
+		if (x->tcp_fd >= 0)
+			drain_tcp(x);
+		round_start = mono_ns();
+		rc = ik_trace_start(x->t, round_start);
+		if (rc < 0) {
+			ik_report_free(rep);
+			return sys_fail(x, "start", rc);
+		}
+		x->next_print = 0; /* nothing printed per hop */
+		run_loop(x);
+		if (!trace_stop || ik_trace_is_done(x->t)) {
+			rc = ik_report_add_round(rep, x->t);
+			(void)rc; /* the report spans the engine's TTLs: cannot fail */
+		}
+		/*
+		 * Once the destination's distance is known, later rounds probe
+		 * no further (as mtr): probes past it only spend the
+		 * destination's ICMP token bucket (icmp_ratelimit covers Port
+		 * Unreachable), which shows up as loss at the destination.
+		 */
+		uint8_t dist = ik_report_has_reached(rep) ? ik_report_last_ttl(rep) : 0;
+		if (dist && dist < x->cfg.max_ttl && dist >= x->cfg.first_ttl) {
+			x->cfg.max_ttl = dist;
+			if ((rc = ik_trace_configure(x->t, &x->cfg)) < 0) {
+				ik_report_free(rep);
+				return sys_fail(x, "configure", rc);
+			}
+		}
+	}
+	int64_t elapsed = mono_ns() - t0;
+	if (x->o.is_json)
+		print_report_json(x, rep, elapsed);
+	else
+		print_report_text(x, rep, start);
+	bool is_reached = ik_report_has_reached(rep);
+	ik_report_free(rep);
+	return is_reached ? 1 : 0;
+}
+
 static const char *method_name(enum ik_trace_method m)
 {
 	return m == IK_TRACE_ICMP ? "icmp" : m == IK_TRACE_TCP ? "tcp" : "udp";
@@ -738,6 +1008,7 @@ int cmd_trace(int argc, char **argv)
 	x.o.near = 10.0;
 	x.o.sim = -1;
 	x.o.packet_len = -1;
+	x.o.interval_s = 1.0;
 	x.send_fd = -1;
 	x.tcp_fd = -1;
 	if (parse_args(&x, argc, argv) < 0)
@@ -764,6 +1035,17 @@ int cmd_trace(int argc, char **argv)
 	x.cfg.first_ttl = (uint8_t)x.o.first_ttl;
 	x.cfg.max_ttl = (uint8_t)x.o.max_ttl;
 	x.cfg.nqueries = (uint8_t)x.o.nqueries;
+	if (x.o.is_report) {
+		/* mtr: one probe per hop per round, and a retry would hide loss. */
+		if (!x.o.is_queries_set)
+			x.cfg.nqueries = 1;
+		x.cfg.retries = 0;
+		/* A round waits for its slowest lost probe: 1 s is ample in a report. */
+		if (!x.o.is_wait_set)
+			x.o.wait_s = 1.0;
+		if (x.o.cycles <= 0)
+			x.o.cycles = 10;
+	}
 	if (x.o.is_paris_set)
 		x.cfg.is_paris = x.o.is_paris && x.o.method != IK_TRACE_TCP;
 	if (x.o.port >= 0)
@@ -789,6 +1071,14 @@ int cmd_trace(int argc, char **argv)
 	 */
 	if (x.o.sim > 0)
 		x.cfg.window = (uint16_t)x.o.sim;
+	else if (x.o.is_report)
+		/*
+		 * Report rounds repeat: every probe past the destination in the
+		 * first round spends one of the destination's ICMP tokens
+		 * (a burst of 6, then 1 a second), and later rounds then lose
+		 * their answers there. Three in flight overshoot by two at most.
+		 */
+		x.cfg.window = 3;
 	else
 		x.cfg.window = x.o.is_traceroute ? 16 : (uint16_t)(16 * x.cfg.nqueries);
 	x.cfg.wait_ms = (uint32_t)(x.o.wait_s * 1000);
@@ -820,6 +1110,15 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (x.o.is_report) {
+		int reached = run_report(&x);
+		if (reached < 0)
+			goto out;
+		if (x.o.is_json && jsonw_finish(&x.json) < 0)
+			goto out;
+		status = trace_stop ? 130 : reached ? EXIT_OK : EXIT_NOREPLY;
+		goto out;
+	}
 	if (!x.o.is_json) {
 		char d[IK_ADDR_STRLEN];
 		fmt_addr(&dst, d, sizeof d);
