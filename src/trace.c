@@ -19,6 +19,7 @@
 #include "icmpkit/probe_sock.h"
 #include "icmpkit/trace.h"
 #include "icmpkit/trace_report.h"
+#include "icmpkit/mda.h"
 #include "jsonw.h"
 
 #define TRACE_BUF_LEN 65536
@@ -45,6 +46,9 @@ struct trace_opts {
 	bool is_report;        /* --report: rounds, then mtr's table */
 	long long cycles;      /* -c: report rounds */
 	double interval_s;     /* --interval: from one round's start to the next */
+	bool is_multipath;     /* --multipath: MDA */
+	long long confidence;  /* --confidence: percent */
+	long long sport;       /* --sport: the flow (first flow with --multipath); -1 from the pid */
 };
 
 struct trace_ctx {
@@ -97,7 +101,8 @@ static void usage(FILE *out, const char *prog)
 		"usage: %s [-46ITUnF] [-f first_ttl] [-m max_ttl] [-q nqueries] [-w waittime]\n"
 		"          [-z sendwait] [-N sim_queries] [-p port] [-s src] [-i iface] [-t tos]\n"
 		"          [--paris|--no-paris] [--mtu] [--json]\n"
-		"          [--report [-c cycles] [--interval secs]] host [packetlen]\n"
+		"          [--report [-c cycles] [--interval secs]]\n"
+		"          [--multipath [--confidence 95|99]] [--sport port] host [packetlen]\n"
 		"See icmpkit-trace(1).\n",
 		prog);
 }
@@ -142,7 +147,8 @@ static int parse_wait(const char *prog, char *text, struct trace_opts *o)
 	return 0;
 }
 
-enum { OPT_PARIS = 256, OPT_NO_PARIS, OPT_MTU, OPT_JSON, OPT_REPORT, OPT_INTERVAL };
+enum { OPT_PARIS = 256, OPT_NO_PARIS, OPT_MTU, OPT_JSON, OPT_REPORT, OPT_INTERVAL, OPT_MULTIPATH, OPT_CONFIDENCE,
+       OPT_SPORT };
 
 static int parse_args(struct trace_ctx *x, int argc, char **argv)
 {
@@ -155,6 +161,9 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 	    {"report", no_argument, NULL, OPT_REPORT},
 	    {"report-cycles", required_argument, NULL, 'c'},
 	    {"interval", required_argument, NULL, OPT_INTERVAL},
+	    {"multipath", no_argument, NULL, OPT_MULTIPATH},
+	    {"confidence", required_argument, NULL, OPT_CONFIDENCE},
+	    {"sport", required_argument, NULL, OPT_SPORT},
 	    {"icmp", no_argument, NULL, 'I'},
 	    {"tcp", no_argument, NULL, 'T'},
 	    {"udp", no_argument, NULL, 'U'},
@@ -231,6 +240,15 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 			if (opt_number(prog, "-c", optarg, 1, 100000, &o->cycles) < 0)
 				return -1;
 			break;
+		case OPT_MULTIPATH: o->is_multipath = true; break;
+		case OPT_CONFIDENCE:
+			if (opt_number(prog, "--confidence", optarg, 50, 99, &o->confidence) < 0)
+				return -1;
+			break;
+		case OPT_SPORT:
+			if (opt_number(prog, "--sport", optarg, 1, 65535, &o->sport) < 0)
+				return -1;
+			break;
 		case OPT_INTERVAL:
 			if (opt_seconds(prog, "--interval", optarg, 0, 3600, &o->interval_s) < 0)
 				return -1;
@@ -260,6 +278,15 @@ static int parse_args(struct trace_ctx *x, int argc, char **argv)
 	}
 	if (o->cycles > 0 && !o->is_report) {
 		fprintf(stderr, "%s: -c: only with --report\n", x->prog);
+		return -1;
+	}
+	if (o->confidence && !o->is_multipath) {
+		fprintf(stderr, "%s: --confidence: only with --multipath\n", x->prog);
+		return -1;
+	}
+	if (o->is_multipath && (o->is_report || o->is_mtu || (o->is_paris_set && !o->is_paris))) {
+		fprintf(stderr, "%s: --multipath goes with none of --report, --mtu, --no-paris\n",
+			x->prog);
 		return -1;
 	}
 	if (o->is_report && o->is_mtu) {
@@ -880,6 +907,272 @@ static void print_report_json(struct trace_ctx *x, const struct ik_report *rep, 
 	jsonw_eol(w);
 }
 
+/*
+ * --multipath: one small trace engine per (flow, TTL) the MDA engine asks
+ * for, all of a batch in flight together; every answer is offered to each
+ * engine until one claims it (each matches only its own flow).
+ */
+#define MP_BATCH 64
+
+struct mp_run {
+	struct ik_trace *t[MP_BATCH];
+	struct ik_mda_probe p[MP_BATCH];
+	int n;
+};
+
+static void mp_feed_icmp(struct trace_ctx *x, struct mp_run *r)
+{
+	for (;;) {
+		struct ik_sock_info info;
+		int len = ik_sock_recv(x->icmp, x->buf, TRACE_BUF_LEN, false, &info);
+		if (len < 0) {
+			if (ik_err_errno(len) == EINTR)
+				continue;
+			break;
+		}
+		int64_t at = rx_mono(info.has_ts, &info.ts);
+		for (int i = 0; i < r->n; i++)
+			if (ik_trace_input_icmp(r->t[i], x->buf, (size_t)len, info.has_ip_header,
+						&info.from, info.has_ip_header ? -1 : info.ttl, at) != 0)
+				break;
+	}
+	for (int i = 0; i < 256; i++) {
+		struct ik_sock_err e;
+		if (ik_sock_recv_err(x->icmp, x->buf, TRACE_BUF_LEN, &e) < 0)
+			break;
+	}
+}
+
+static void mp_feed_tcp(struct trace_ctx *x, struct mp_run *r)
+{
+	for (;;) {
+		struct ik_addr from;
+		struct timespec ts;
+		bool has_ts;
+		int len = ik_probe_sock_recv(x->tcp_fd, x->buf, TRACE_BUF_LEN, &from, &ts, &has_ts);
+		if (len < 0)
+			break;
+		for (int i = 0; i < r->n; i++)
+			if (ik_trace_input_tcp(r->t[i], x->buf, (size_t)len, x->cfg.dst.family == 4,
+					       &from, -1, rx_mono(has_ts, &ts)) != 0)
+				break;
+	}
+}
+
+static bool mp_all_done(const struct mp_run *r)
+{
+	for (int i = 0; i < r->n; i++)
+		if (!ik_trace_is_done(r->t[i]))
+			return false;
+	return true;
+}
+
+/* Sends and hears one batch until every engine has settled. */
+static int mp_run_batch(struct trace_ctx *x, struct mp_run *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct ik_trace_cfg c = x->cfg;
+		c.sport = (uint16_t)(x->cfg.sport + r->p[i].flow);
+		c.first_ttl = c.max_ttl = r->p[i].ttl;
+		c.nqueries = 1;
+		c.window = 1;
+		int rc = ik_trace_configure(r->t[i], &c);
+		if (rc >= 0)
+			rc = ik_trace_start(r->t[i], mono_ns());
+		if (rc < 0)
+			return sys_fail(x, "multipath probe", rc);
+	}
+	while (!trace_stop && !mp_all_done(r)) {
+		int64_t now = mono_ns();
+		int64_t dl = INT64_MAX;
+		for (int i = 0; i < r->n; i++) {
+			struct ik_trace_probe p;
+			int len;
+			while ((len = ik_trace_next(r->t[i], now, &p, x->buf, TRACE_BUF_LEN)) > 0) {
+				int64_t sent = now;
+				int rc = send_probe(x, &p, (size_t)len, &sent);
+				if (rc < 0)
+					ik_trace_send_failed(r->t[i], p.index, rc, 0);
+				else
+					ik_trace_sent(r->t[i], p.index, sent);
+			}
+			int64_t d = ik_trace_deadline(r->t[i], now);
+			if (d < dl)
+				dl = d;
+		}
+		if (mp_all_done(r))
+			break;
+		int64_t wait = dl == INT64_MAX ? 1000000000 : dl - now;
+		if (wait < 0)
+			wait = 0;
+		if (wait > 1000000000)
+			wait = 1000000000;
+		struct pollfd pf[2] = {{.fd = ik_sock_fd(x->icmp), .events = POLLIN}};
+		nfds_t nf = 1;
+		if (x->tcp_fd >= 0) {
+			pf[1].fd = x->tcp_fd;
+			pf[1].events = POLLIN;
+			nf = 2;
+		}
+		struct timespec to = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
+		int rc = ppoll(pf, nf, &to, NULL);
+		if (rc < 0 && errno != EINTR)
+			return sys_fail(x, "poll", ik_err_sys(errno));
+		if (rc > 0) {
+			mp_feed_icmp(x, r);
+			if (x->tcp_fd >= 0)
+				mp_feed_tcp(x, r);
+		}
+	}
+	return 0;
+}
+
+static void print_mp_text(struct trace_ctx *x, const struct ik_mda *m)
+{
+	for (unsigned ttl = x->cfg.first_ttl; ttl <= ik_mda_last_ttl(m); ttl++) {
+		const struct ik_mda_hop *h = ik_mda_hop(m, (uint8_t)ttl);
+		const struct ik_mda_hop *n = ik_mda_hop(m, (uint8_t)(ttl + 1));
+		if (!h)
+			break;
+		if (!h->iface_count) {
+			printf("%2u  *\n", ttl);
+			continue;
+		}
+		for (unsigned i = 0; i < h->iface_count; i++) {
+			const struct ik_mda_iface *f = &h->ifaces[i];
+			if (i == 0)
+				printf("%2u ", ttl);
+			else
+				printf("   ");
+			print_host(x, &f->addr);
+			if (f->next_count && n && ttl < ik_mda_last_ttl(m)) {
+				printf(" ->");
+				for (unsigned e = 0; e < f->next_count; e++) {
+					char a[IK_ADDR_STRLEN];
+					fmt_addr(&n->ifaces[f->next[e]].addr, a, sizeof a);
+					printf(" %s", a);
+				}
+			}
+			printf("\n");
+		}
+	}
+	printf("# %u flows, %u probes, %u%% confidence%s\n", (unsigned)ik_mda_flows(m),
+	       (unsigned)ik_mda_probes(m), (unsigned)(x->o.confidence ? x->o.confidence : 95),
+	       ik_mda_has_reached(m) ? "" : ", destination not reached");
+}
+
+static void print_mp_json(struct trace_ctx *x, const struct ik_mda *m, int64_t elapsed_ns)
+{
+	struct jsonw *w = &x->json;
+	for (unsigned ttl = x->cfg.first_ttl; ttl <= ik_mda_last_ttl(m); ttl++) {
+		const struct ik_mda_hop *h = ik_mda_hop(m, (uint8_t)ttl);
+		const struct ik_mda_hop *n = ik_mda_hop(m, (uint8_t)(ttl + 1));
+		if (!h)
+			break;
+		jsonw_obj_begin(w);
+		jsonw_kstr(w, "type", "multipath_hop");
+		jsonw_kuint(w, "ttl", ttl);
+		jsonw_kuint(w, "probes", h->probes);
+		jsonw_kuint(w, "lost", h->lost);
+		jsonw_key(w, "interfaces");
+		jsonw_arr_begin(w);
+		for (unsigned i = 0; i < h->iface_count; i++) {
+			const struct ik_mda_iface *f = &h->ifaces[i];
+			char a[IK_ADDR_STRLEN];
+			fmt_addr(&f->addr, a, sizeof a);
+			jsonw_obj_begin(w);
+			jsonw_kstr(w, "addr", a);
+			jsonw_kuint(w, "flows", f->flows);
+			jsonw_kbool(w, "final", f->is_final);
+			jsonw_key(w, "next");
+			jsonw_arr_begin(w);
+			for (unsigned e = 0; n && e < f->next_count; e++) {
+				fmt_addr(&n->ifaces[f->next[e]].addr, a, sizeof a);
+				jsonw_str(w, a);
+			}
+			jsonw_arr_end(w);
+			jsonw_obj_end(w);
+		}
+		jsonw_arr_end(w);
+		jsonw_obj_end(w);
+		jsonw_eol(w);
+	}
+	char d[IK_ADDR_STRLEN];
+	fmt_addr(&x->cfg.dst, d, sizeof d);
+	jsonw_obj_begin(w);
+	jsonw_kstr(w, "type", "multipath");
+	jsonw_kstr(w, "host", x->o.host);
+	jsonw_kstr(w, "dst", d);
+	jsonw_kuint(w, "confidence", (uint64_t)(x->o.confidence ? x->o.confidence : 95));
+	jsonw_kuint(w, "flows", ik_mda_flows(m));
+	jsonw_kuint(w, "probes", ik_mda_probes(m));
+	jsonw_kbool(w, "reached", ik_mda_has_reached(m));
+	json_ms(w, "elapsed_ms", elapsed_ns);
+	jsonw_kbool(w, "interrupted", trace_stop != 0);
+	jsonw_obj_end(w);
+	jsonw_eol(w);
+}
+
+/* --multipath: returns 1 reached, 0 not, -1 error. */
+static int run_multipath(struct trace_ctx *x)
+{
+	struct ik_mda_cfg mc;
+	ik_mda_cfg_defaults(&mc);
+	mc.first_ttl = x->cfg.first_ttl;
+	mc.max_ttl = x->cfg.max_ttl;
+	mc.confidence = (uint8_t)(x->o.confidence ? x->o.confidence : 95);
+	mc.max_batch = MP_BATCH;
+	/* Flows are sport + flow: keep them below 65536. */
+	if ((unsigned)x->cfg.sport + mc.max_flows > 65535)
+		x->cfg.sport = (uint16_t)(65535 - mc.max_flows);
+	struct ik_mda *m = NULL;
+	struct mp_run r;
+	memset(&r, 0, sizeof r);
+	int status = -1;
+	int rc = ik_mda_create(&m, &mc);
+	if (rc < 0)
+		return sys_fail(x, "multipath", rc);
+	for (int i = 0; i < MP_BATCH; i++)
+		if ((rc = ik_trace_create(&r.t[i])) < 0) {
+			sys_fail(x, "multipath", rc);
+			goto done;
+		}
+	if (!x->o.is_json) {
+		char d[IK_ADDR_STRLEN];
+		fmt_addr(&x->cfg.dst, d, sizeof d);
+		printf("multipath to %s (%s), %u hops max, %u byte packets\n", x->o.host, d,
+		       x->cfg.max_ttl, x->cfg.packet_len);
+		fflush(stdout);
+	}
+	int64_t t0 = mono_ns();
+	while (!trace_stop && (r.n = ik_mda_next(m, r.p, MP_BATCH)) > 0) {
+		if (mp_run_batch(x, &r) < 0)
+			goto done;
+		for (int i = 0; i < r.n; i++) {
+			const struct ik_trace_hop *h = ik_trace_hop(r.t[i], r.p[i].ttl);
+			const struct ik_trace_reply *q = h ? &h->replies[0] : NULL;
+			bool is_answered = q && q->is_answered && !trace_stop;
+			rc = ik_mda_result(m, r.p[i].flow, r.p[i].ttl, is_answered ? &q->from : NULL,
+					   is_answered && q->is_final);
+			(void)rc; /* each pair was asked for exactly once */
+		}
+	}
+	if (r.n < 0 && !trace_stop) {
+		sys_fail(x, "multipath", r.n);
+		goto done;
+	}
+	if (x->o.is_json)
+		print_mp_json(x, m, mono_ns() - t0);
+	else
+		print_mp_text(x, m);
+	status = ik_mda_has_reached(m) ? 1 : 0;
+done:
+	for (int i = 0; i < MP_BATCH; i++)
+		ik_trace_free(r.t[i]);
+	ik_mda_free(m);
+	return status;
+}
+
 /* Sleeps until the monotonic time `until`, or a signal. */
 static void sleep_until(int64_t until)
 {
@@ -1009,6 +1302,7 @@ int cmd_trace(int argc, char **argv)
 	x.o.sim = -1;
 	x.o.packet_len = -1;
 	x.o.interval_s = 1.0;
+	x.o.sport = -1;
 	x.send_fd = -1;
 	x.tcp_fd = -1;
 	if (parse_args(&x, argc, argv) < 0)
@@ -1052,6 +1346,10 @@ int cmd_trace(int argc, char **argv)
 		x.cfg.dport = (uint16_t)x.o.port;
 	/* The flow's source port / Echo id: from the pid, kept clear of 0 and the well-known ports. */
 	x.cfg.sport = (uint16_t)(32768 + (getpid() % 28000));
+	if (x.o.sport > 0)
+		x.cfg.sport = (uint16_t)x.o.sport;
+	if (x.o.is_multipath && !x.o.is_wait_set)
+		x.o.wait_s = 1.0; /* one lost probe holds up its whole batch */
 	size_t min_len = x.cfg.packet_len;
 	if (x.o.packet_len >= 0)
 		x.cfg.packet_len = (uint16_t)(x.o.packet_len < (long long)(fam == 6 ? 50 : 30)
@@ -1110,6 +1408,15 @@ int cmd_trace(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (x.o.is_multipath) {
+		int reached = run_multipath(&x);
+		if (reached < 0)
+			goto out;
+		if (x.o.is_json && jsonw_finish(&x.json) < 0)
+			goto out;
+		status = trace_stop ? 130 : reached ? EXIT_OK : EXIT_NOREPLY;
+		goto out;
+	}
 	if (x.o.is_report) {
 		int reached = run_report(&x);
 		if (reached < 0)

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# icmpkit trace over ECMP (L4 hash): Paris keeps one path per trace, classic probes mix paths, --multipath finds every branch.
+. "$(dirname "$0")/lab_lib.sh"
+
+L=ikt2$(( $$ % 100000 ))e
+LABS_MADE="$LABS_MADE $L"
+# No ICMP rate limit: this test is about paths, and MDA sends many flows per hop.
+got=$("$ICMPKIT" lab up --name "$L" ecmp --set RATELIMIT_MS=0) || fail "lab up"
+[ "$got" = "$L" ] || fail "lab up printed $got"
+hop2() { awk '$1 == "2" {for (i = 2; i <= NF; i++) if ($i ~ /^10\./) print $i}' | sort -u | tr '\n' ' '; }
+
+# Paris: every probe of a trace follows one path; different flows (source ports) spread over both.
+seen=""
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	out=$(lx "$L" h1 "$ICMPKIT" trace -n --sport $((40000 + 97 * i)) 10.0.2.2) || fail "trace: $out"
+	mid=$(echo "$out" | hop2)
+	[ "$(echo $mid | wc -w)" = 1 ] || fail "Paris trace $i mixed paths at hop 2 ($mid): $out"
+	echo "$out" | grep -Eq '^ 4  10\.0\.2\.2 ' || fail "trace $i: $out"
+	seen="$seen $mid"
+done
+nseen=$(echo $seen | tr ' ' '\n' | sort -u | wc -l)
+[ "$nseen" = 2 ] || fail "10 flows all took one branch ($seen): is the L4 hash on?"
+ok "Paris: 10 traces, one middle router each (3 probes), both branches among them"
+
+# Classic: the destination port changes per probe, so the hash (and path) changes within a trace.
+mixed=0
+for i in 1 2 3 4; do
+	a=$(lx "$L" h1 "$ICMPKIT" trace -n --no-paris --sport $((50000 + 13 * i)) 10.0.2.2 | hop2)
+	b=$(lx "$L" h1 traceroute -n 10.0.2.2 | hop2)
+	[ "$(echo $a | wc -w)" = 2 ] && mixed=$((mixed + 1))
+	[ "$(echo $b | wc -w)" = 2 ] && mixed=$((mixed + 1))
+done
+[ $mixed -ge 1 ] || fail "no classic trace (icmpkit --no-paris, traceroute) showed both branches at hop 2"
+ok "classic UDP (icmpkit --no-paris and traceroute): $mixed of 8 traces mixed both branches at hop 2"
+
+# MDA: the whole diamond, IPv4 text.
+out=$(lx "$L" h1 "$ICMPKIT" trace -n --multipath 10.0.2.2) || fail "multipath: $out"
+echo "$out"
+echo "$out" | grep -Eq '^ 1  10\.0\.1\.1 -> (10\.2\.1\.2 10\.2\.2\.2|10\.2\.2\.2 10\.2\.1\.2)$' || fail "hop 1 -> both: $out"
+echo "$out" | grep -Eq '^ +(2 )? +10\.2\.1\.2 -> 10\.3\.1\.2$' || fail "m1 -> r2: $out"
+echo "$out" | grep -Eq '^ +(2 )? +10\.2\.2\.2 -> 10\.3\.1\.2$' || fail "m2 -> r2: $out"
+echo "$out" | grep -Eq '^ 3  10\.3\.1\.2 -> 10\.0\.2\.2$' || fail "r2 -> h2: $out"
+echo "$out" | grep -Eq '^ 4  10\.0\.2\.2$' || fail "h2: $out"
+ok "--multipath: r1 -> {m1, m2} -> r2 -> h2"
+
+# IPv6 JSON at 99%: n_1 = 8 probes at the one-way first hop, both branches.
+out=$(lx "$L" h1 "$ICMPKIT" trace -n -6 --multipath --confidence 99 --json fd00:2::2) || fail "multipath -6: $out"
+echo "$out"
+echo "$out" | grep '"ttl":1,' | grep -q '"probes":8,' || fail "99%: want 8 probes at hop 1: $out"
+echo "$out" | grep '"ttl":2,' | grep -q '"fd00:2:1::2"' || fail "v6 m1: $out"
+echo "$out" | grep '"ttl":2,' | grep -q '"fd00:2:2::2"' || fail "v6 m2: $out"
+echo "$out" | tail -1 | grep -q '"type":"multipath",.*"confidence":99,.*"reached":true' || fail "v6 summary: $out"
+ok "--multipath -6 --confidence 99 --json: 8 probes at hop 1, both branches, reached"
