@@ -26,6 +26,18 @@ else
 fi
 
 echo
+echo "== trace: icmpkit trace vs traceroute, tracepath, mtr, scamper on a 10-router chain (bench/trace.sh)"
+if [ "$(id -u)" = 0 ]; then
+	tr_out=$(mktemp)
+	"$here/trace.sh" "$build" "${BENCH_REPEATS:-3}" >"$tr_out"
+	grep -v '^RESULT' "$tr_out"
+	cat "$tr_out" >>"$out"
+	rm -f "$tr_out"
+else
+	echo "(trace benchmark not run: needs root for the lab)"
+fi
+
+echo
 echo "== summary ($(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores; never a pass/fail)"
 awk '/^RESULT / {v[$2] = $3}
 function show(label, key, unit, goal) {
@@ -52,4 +64,11 @@ END {
 	show("iputils ping CPU per reply", "ping_iputils_us_per_reply", "us", "")
 	show("icmpkit ping RTT mdev at -i 0.01", "ping_icmpkit_mdev_ms", "ms", "goal <= iputils")
 	show("iputils ping RTT mdev at -i 0.01", "ping_iputils_mdev_ms", "ms", "")
+	show("icmpkit trace, 2 ms/router, fresh", "trace_d2_fresh_icmpkit_trace_rtt_x", "x RTT", "goal <= 1.3")
+	show("traceroute, 2 ms/router, fresh", "trace_d2_fresh_traceroute_rtt_x", "x RTT", "")
+	show("scamper udp-paris, 2 ms/router, fresh", "trace_d2_fresh_scamper_udp_paris_rtt_x", "x RTT", "")
+	show("icmpkit trace, 2 ms/router, drained", "trace_d2_drained_icmpkit_trace_rtt_x", "x RTT", "")
+	show("  hops found of 11", "trace_d2_drained_icmpkit_trace_hops", "hops", "goal 11")
+	show("traceroute -T, 2 ms/router, drained, hops", "trace_d2_drained_traceroute_t_hops", "hops", "")
+	show("tracepath, 2 ms/router, drained", "trace_d2_drained_tracepath_rtt_x", "x RTT", "")
 }' "$out"
