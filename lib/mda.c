@@ -127,7 +127,7 @@ static void ask(struct ik_mda *m, struct ik_mda_probe *probes, size_t *n, uint32
 static void serve_parent(struct ik_mda *m, unsigned ttl, int parent, struct ik_mda_probe *probes,
 			 size_t *n, size_t limit)
 {
-	unsigned probed = 0;
+	unsigned answered = 0, lost = 0;
 	bool seen[IK_MDA_MAX_IFACES] = {false};
 	unsigned k = 0;
 	for (uint32_t f = 0; f < m->flow_count; f++) {
@@ -136,16 +136,27 @@ static void serve_parent(struct ik_mda *m, unsigned ttl, int parent, struct ik_m
 		uint8_t s = *cell(m, f, ttl);
 		if (s == FS_UNKNOWN || s == FS_PENDING)
 			continue;
-		probed++;
+		if (s == FS_LOST) {
+			lost++;
+			continue;
+		}
+		answered++;
 		if (s < IK_MDA_MAX_IFACES && !seen[s]) {
 			seen[s] = true;
 			k++;
 		}
 	}
 	unsigned need = m->stop_n[k < 1 ? 1 : (k > IK_MDA_MAX_K ? IK_MDA_MAX_K : k)];
-	if (probed >= need)
+	/*
+	 * A lost probe says nothing about the next hops (a router's ICMP rate
+	 * limit drops answers, not paths), so only answers count towards n_k;
+	 * as many losses as n_k end the search at a hop that does not answer.
+	 */
+	if (answered >= need || lost >= need)
 		return;
-	unsigned want = need - probed;
+	unsigned want = need - answered;
+	if (want > need - lost)
+		want = need - lost;
 	for (uint32_t f = 0; f < m->flow_count && want && *n < limit; f++) {
 		if (crosses(m, f, ttl, parent) && *cell(m, f, ttl) == FS_UNKNOWN) {
 			ask(m, probes, n, f, ttl);

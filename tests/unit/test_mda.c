@@ -73,6 +73,16 @@ static uint8_t split_end(uint16_t flow, uint8_t ttl, bool *is_final)
 	return ttl == 1 ? 1 : (mix(flow) % 2 ? 2 : 3);
 }
 
+/* The diamond with a rate-limited hop 2: every third flow's answer there is lost. */
+static uint8_t lossy(uint16_t flow, uint8_t ttl, bool *is_final)
+{
+	if (ttl == 2 && flow % 3 == 2) {
+		*is_final = false;
+		return 0;
+	}
+	return diamond(flow, ttl, is_final);
+}
+
 static struct ik_mda *run(route_fn route, unsigned confidence, uint32_t *batches)
 {
 	struct ik_mda_cfg cfg;
@@ -169,6 +179,21 @@ static void test_stop_exact(void **state)
 	ik_mda_free(m);
 }
 
+/* Losses do not count towards n_k: hop 2 still gets 11 answers, and both branches. */
+static void test_lossy(void **state)
+{
+	(void)state;
+	uint32_t batches;
+	struct ik_mda *m = run(lossy, 95, &batches);
+	const struct ik_mda_hop *h = ik_mda_hop(m, 2);
+	assert_int_equal(h->iface_count, 2);
+	assert_true(h->lost > 0);
+	assert_true(h->probes - h->lost >= 11);
+	assert_true(ik_mda_has_reached(m));
+	assert_int_equal(ik_mda_last_ttl(m), 4);
+	ik_mda_free(m);
+}
+
 static void test_wide_and_silent(void **state)
 {
 	(void)state;
@@ -185,6 +210,8 @@ static void test_wide_and_silent(void **state)
 	assert_int_equal(ik_mda_hop(m, 4)->iface_count, 0);
 	assert_true(ik_mda_hop(m, 4)->probes > 0);
 	assert_int_equal(ik_mda_hop(m, 4)->lost, ik_mda_hop(m, 4)->probes);
+	/* n_1 losses through each of the two interfaces before it. */
+	assert_int_equal(ik_mda_hop(m, 4)->probes, 2 * ik_mda_stop_n(1, 99));
 	assert_int_equal(ik_mda_hop(m, 5)->iface_count, 1);
 	/* 99%: n_1 at hop 1, at least n_3 at hop 2. */
 	assert_int_equal(ik_mda_hop(m, 1)->probes, ik_mda_stop_n(1, 99));
@@ -216,6 +243,7 @@ int main(void)
 	    cmocka_unit_test(test_stop_table),
 	    cmocka_unit_test(test_diamond),
 	    cmocka_unit_test(test_stop_exact),
+	    cmocka_unit_test(test_lossy),
 	    cmocka_unit_test(test_wide_and_silent),
 	    cmocka_unit_test(test_bad_cfg),
 	};
