@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* icmpkit ping --timestamp: ICMP Timestamp (RFC 792) transit times and clock offset, clockdiff style. */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "icmpkit/clockoff.h"
@@ -34,16 +31,9 @@ struct ts_sent {
 };
 
 struct ts_ctx {
-	const struct ping_opts *o;
-	const struct ping_target *t;
-	struct ik_sock *sock;
-	uint16_t ident;
-	struct xmode_sched sched;
+	struct xmode_run run;
 	struct ts_sent sent[TS_WINDOW];
 	uint32_t tx_count;
-	long long received;
-	long long errors;
-	long long outstanding;
 	struct ik_ts_est *ests;
 	size_t n_ests;
 	size_t cap_ests;
@@ -52,7 +42,6 @@ struct ts_ctx {
 	double rtt_sum, rtt_sum2;
 	bool has_rx_stamps;
 	bool has_tx_stamps;
-	struct jsonw json;
 };
 
 /* Integer square root, so the front end needs no libm for one mdev. */
@@ -86,37 +75,39 @@ static void fmt_ms(char *buf, size_t cap, int64_t us, bool is_signed)
 	snprintf(buf, cap, "%s%lld.%03lld", sign, (long long)(a / 1000), (long long)(a % 1000));
 }
 
-static int ts_send(struct ts_ctx *c)
+static int ts_send(void *ctx)
 {
-	uint16_t seq = (uint16_t)c->sched.sent; /* first probe is seq 1 */
+	struct ts_ctx *c = ctx;
+	uint16_t seq = (uint16_t)c->run.sched.sent; /* first probe is seq 1 */
 	struct ts_sent *e = &c->sent[seq % TS_WINDOW];
 	if (e->is_used && !e->is_answered)
-		c->outstanding--; /* fell out of the window unanswered */
+		c->run.outstanding--; /* fell out of the window unanswered */
 	int64_t now = xmode_real_us();
 	*e = (struct ts_sent){.is_used = true, .seq = seq, .t1_us = now,
 			      .originate = ik_ts_ms_of_day(now), .tx_id = c->tx_count};
-	struct ik_icmp m = {.version = 4, .type = IK_ICMP4_TIMESTAMP, .id = c->ident, .seq = seq,
+	struct ik_icmp m = {.version = 4, .type = IK_ICMP4_TIMESTAMP, .id = c->run.ident, .seq = seq,
 			    .ts_originate = e->originate};
 	uint8_t buf[64];
 	int len = ik_icmp4_encode(&m, buf, sizeof buf);
 	if (len < 0)
 		return len;
-	int rc = ik_sock_send(c->sock, &c->t->addr, buf, (size_t)len);
+	int rc = ik_sock_send(c->run.sock, &c->run.t->addr, buf, (size_t)len);
 	if (rc < 0) {
 		e->is_used = false;
 		return rc;
 	}
 	c->tx_count++;
-	c->outstanding++;
+	c->run.outstanding++;
 	return 0;
 }
 
 /* Kernel TX stamps replace the user-space send time: closer to the wire, still before it. */
-static void ts_drain_errqueue(struct ts_ctx *c)
+static void ts_drain_errqueue(void *ctx)
 {
+	struct ts_ctx *c = ctx;
 	uint8_t buf[256];
 	struct ik_sock_err err;
-	while (ik_sock_recv_err(c->sock, buf, sizeof buf, &err) == 0) {
+	while (ik_sock_recv_err(c->run.sock, buf, sizeof buf, &err) == 0) {
 		if (err.kind != IK_SOCKERR_TXSTAMP || !err.has_ts)
 			continue; /* ICMP errors come in as raw packets too; handled there */
 		for (size_t i = 0; i < TS_WINDOW; i++) {
@@ -153,8 +144,8 @@ static void ts_print_reply(struct ts_ctx *c, const struct ik_icmp *m, const stru
 	if (ik_addr_format(&ip->src, from, sizeof from) < 0)
 		strcpy(from, "?");
 	bool is_ut = est->base == IK_TS_BASE_UT;
-	if (c->o->is_json) {
-		struct jsonw *w = &c->json;
+	if (c->run.o->is_json) {
+		struct jsonw *w = &c->run.json;
 		jsonw_obj_begin(w);
 		jsonw_kstr(w, "type", "timestamp_reply");
 		jsonw_kstr(w, "from", from);
@@ -184,14 +175,14 @@ static void ts_print_reply(struct ts_ctx *c, const struct ik_icmp *m, const stru
 		jsonw_eol(w);
 		return;
 	}
-	if (c->o->is_quiet)
+	if (c->run.o->is_quiet)
 		return;
 	char rtt[32], fwd[32], ret[32], off[32];
 	fmt_ms(rtt, sizeof rtt, est->wire_us, false);
 	fmt_ms(fwd, sizeof fwd, est->forward_us, true);
 	fmt_ms(ret, sizeof ret, est->return_us, true);
 	fmt_ms(off, sizeof off, est->offset_us, true);
-	if (c->o->print_timestamps)
+	if (c->run.o->print_timestamps)
 		printf("[%lld.%06lld] ", (long long)(t4_us / 1000000), (long long)(t4_us % 1000000));
 	uint32_t mask = ~IK_TS_NONSTANDARD;
 	printf("from %s: ts_seq=%u ttl=%u orig=%u recv=%u xmit=%u rtt=%s ms", from, m->seq, ip->ttl,
@@ -206,34 +197,9 @@ static void ts_print_reply(struct ts_ctx *c, const struct ik_icmp *m, const stru
 		       est->base == IK_TS_BASE_NONSTANDARD ? ", high bit set" : "");
 }
 
-/* An ICMP error about one of our requests: "From X icmp_seq=N <text>", as ping prints. */
-static void ts_print_error(struct ts_ctx *c, const struct ik_icmp *m, const struct ik_ip *ip)
+static void ts_handle(void *ctx, const uint8_t *buf, size_t len, const struct ik_sock_info *info)
 {
-	char from[IK_ADDR_STRLEN] = "?", text[128];
-	if (ik_addr_format(&ip->src, from, sizeof from) < 0)
-		strcpy(from, "?");
-	if (ik_icmp_describe(m, text, sizeof text) < 0)
-		snprintf(text, sizeof text, "ICMP type %u code %u", m->type, m->code);
-	c->errors++;
-	if (c->o->is_json) {
-		struct jsonw *w = &c->json;
-		jsonw_obj_begin(w);
-		jsonw_kstr(w, "type", "error");
-		jsonw_kstr(w, "from", from);
-		jsonw_kuint(w, "seq", m->quote.icmp_seq);
-		jsonw_kuint(w, "icmp_type", m->type);
-		jsonw_kuint(w, "icmp_code", m->code);
-		jsonw_kstr(w, "text", text);
-		jsonw_obj_end(w);
-		jsonw_eol(w);
-	} else if (!c->o->is_quiet) {
-		printf("From %s icmp_seq=%u %s\n", from, m->quote.icmp_seq, text);
-	}
-}
-
-static void ts_handle(struct ts_ctx *c, const uint8_t *buf, size_t len,
-		      const struct ik_sock_info *info)
-{
+	struct ts_ctx *c = ctx;
 	struct ik_ip ip;
 	struct ik_icmp m;
 	if (ik_ip_decode(buf, len, &ip) != 0 || ip.protocol != IK_PROTO_ICMP || ip.is_fragment)
@@ -243,17 +209,19 @@ static void ts_handle(struct ts_ctx *c, const uint8_t *buf, size_t len,
 		return;
 	if (ik_icmp_is_error(4, m.type)) {
 		if (m.quote.has_icmp && m.quote.icmp_type == IK_ICMP4_TIMESTAMP &&
-		    m.quote.icmp_id == c->ident) {
+		    m.quote.icmp_id == c->run.ident) {
 			struct ts_sent *e = &c->sent[m.quote.icmp_seq % TS_WINDOW];
 			if (e->is_used && e->seq == m.quote.icmp_seq && !e->is_answered) {
 				e->is_answered = true;
-				c->outstanding--;
+				c->run.outstanding--;
 			}
-			ts_print_error(c, &m, &ip);
+			/* "From X icmp_seq=N <text>", as ping prints. */
+			xmode_print_error(&c->run, &m, &ip.src, "icmp_seq", m.quote.icmp_seq,
+					  m.quote.icmp_seq);
 		}
 		return;
 	}
-	if (m.type != IK_ICMP4_TIMESTAMP_REPLY || m.id != c->ident)
+	if (m.type != IK_ICMP4_TIMESTAMP_REPLY || m.id != c->run.ident)
 		return;
 	struct ts_sent *e = &c->sent[m.seq % TS_WINDOW];
 	/* RFC 792: the reply returns our originate stamp; with id and seq it names our probe. */
@@ -266,23 +234,23 @@ static void ts_handle(struct ts_ctx *c, const uint8_t *buf, size_t len,
 	if (!e->has_tx_stamp)
 		ts_drain_errqueue(c);
 	e->is_answered = true;
-	c->outstanding--;
-	c->received++;
+	c->run.outstanding--;
+	c->run.received++;
 	struct ik_ts_sample s = {.t1_us = e->t1_us, .t4_us = t4, .receive = m.ts_receive,
 				 .transmit = m.ts_transmit};
 	struct ik_ts_est est;
 	int rc = ik_ts_eval(&s, &est);
 	if (rc != 0) {
-		if (!c->o->is_json)
+		if (!c->run.o->is_json)
 			printf("from %s: ts_seq=%u unusable stamps recv=%#x xmit=%#x: %s\n",
-			       c->t->addr_text, m.seq, m.ts_receive, m.ts_transmit,
+			       c->run.t->addr_text, m.seq, m.ts_receive, m.ts_transmit,
 			       rc == IK_ERR_UNSUPPORTED ? "receive and transmit in different time bases"
 						      : ik_strerror(rc));
 		return;
 	}
 	ts_keep(c, &est);
 	int64_t w = est.wire_us;
-	if (c->received == 1 || w < c->rtt_min)
+	if (c->run.received == 1 || w < c->rtt_min)
 		c->rtt_min = w;
 	if (w > c->rtt_max)
 		c->rtt_max = w;
@@ -291,11 +259,14 @@ static void ts_handle(struct ts_ctx *c, const uint8_t *buf, size_t len,
 	ts_print_reply(c, &m, &ip, &est, t4);
 }
 
-static void ts_summary(struct ts_ctx *c)
+static void ts_summary(void *ctx)
 {
-	long long sent = c->sched.sent;
-	long long loss = sent ? (sent - c->received) * 100 / sent : 0;
-	int64_t elapsed_ms = (xmode_mono_us() - c->sched.start_us) / 1000;
+	struct ts_ctx *c = ctx;
+	/* The counts first: their time_ms does not include summarizing. */
+	if (c->run.o->is_json)
+		xmode_summary_json_begin(&c->run, "timestamp_summary");
+	else
+		xmode_summary_text(&c->run, "timestamp");
 	struct ik_ts_summary sum;
 	bool has_sum = c->n_ests && ik_ts_summarize(c->ests, c->n_ests, &sum) == 0;
 	int64_t avg = 0, mdev = 0;
@@ -305,16 +276,8 @@ static void ts_summary(struct ts_ctx *c)
 		avg = (int64_t)(mean + 0.5);
 		mdev = var > 0 ? (int64_t)isqrt((uint64_t)var) : 0;
 	}
-	if (c->o->is_json) {
-		struct jsonw *w = &c->json;
-		jsonw_obj_begin(w);
-		jsonw_kstr(w, "type", "timestamp_summary");
-		jsonw_kstr(w, "host", c->t->addr_text);
-		jsonw_kuint(w, "transmitted", (uint64_t)sent);
-		jsonw_kuint(w, "received", (uint64_t)c->received);
-		jsonw_kuint(w, "errors", (uint64_t)c->errors);
-		jsonw_kuint(w, "loss_pct", (uint64_t)loss);
-		jsonw_kuint(w, "time_ms", (uint64_t)elapsed_ms);
+	if (c->run.o->is_json) {
+		struct jsonw *w = &c->run.json;
 		jsonw_kstr(w, "rx_stamps", c->has_rx_stamps ? "kernel" : "user");
 		jsonw_kstr(w, "tx_stamps", c->has_tx_stamps ? "kernel" : "user");
 		if (has_sum) {
@@ -343,11 +306,6 @@ static void ts_summary(struct ts_ctx *c)
 		jsonw_eol(w);
 		return;
 	}
-	printf("\n--- %s timestamp statistics ---\n", c->t->name);
-	printf("%lld packets transmitted, %lld received", sent, c->received);
-	if (c->errors)
-		printf(", +%lld errors", c->errors);
-	printf(", %lld%% packet loss, time %lldms\n", loss, (long long)elapsed_ms);
 	if (!has_sum)
 		return;
 	char mn[32], av[32], mx[32], md[32], off[32], err[32], q[32], qe[32];
@@ -361,7 +319,7 @@ static void ts_summary(struct ts_ctx *c)
 	fmt_ms(qe, sizeof qe, sum.best_error_us, false);
 	printf("rtt min/avg/max/mdev = %s/%s/%s/%s ms\n", mn, av, mx, md);
 	/* clockdiff's line, host=... rtt=avg(dev)ms/minms delta=...ms/...ms, at µs resolution. */
-	printf("host=%s rtt=%s(%s)ms/%sms delta=%sms/%sms error=%sms base=%s\n", c->t->addr_text,
+	printf("host=%s rtt=%s(%s)ms/%sms delta=%sms/%sms error=%sms base=%s\n", c->run.t->addr_text,
 	       av, md, mn, off, q, err, ik_ts_base_name(sum.base));
 	const char *what = sum.base == IK_TS_BASE_UT ? "offset" : "base difference";
 	if (sum.is_bounded)
@@ -374,45 +332,27 @@ static void ts_summary(struct ts_ctx *c)
 		       what, off, err, sum.count);
 }
 
-static int ts_open(struct ts_ctx *c)
+static void ts_start(void *ctx)
 {
-	const struct ping_opts *o = c->o;
-	int rc = ik_sock_open(&c->sock, 4, IK_SOCK_RAW);
-	if (rc != 0) {
-		fprintf(stderr, "%s: --timestamp needs a raw ICMP socket: %s%s\n", o->prog,
-			ik_strerror(rc), ik_err_errno(rc) == EPERM ? " (run as root or with CAP_NET_RAW)" : "");
-		return -1;
-	}
-	if (o->ttl > 0 && (rc = ik_sock_set_ttl(c->sock, o->ttl)) != 0) {
-		fprintf(stderr, "%s: -t %d: %s\n", o->prog, o->ttl, ik_strerror(rc));
-		return -1;
-	}
-	if (o->tos >= 0 && (rc = ik_sock_set_tos(c->sock, o->tos)) != 0) {
-		fprintf(stderr, "%s: -Q %d: %s\n", o->prog, o->tos, ik_strerror(rc));
-		return -1;
-	}
-	if (o->interface && (rc = ik_sock_bind_device(c->sock, o->interface)) != 0) {
-		fprintf(stderr, "%s: -I %s: %s\n", o->prog, o->interface, ik_strerror(rc));
-		return -1;
-	}
-	if (o->source.family == 4 && (rc = ik_sock_bind_source(c->sock, &o->source)) != 0) {
-		fprintf(stderr, "%s: -I: cannot bind the source address: %s\n", o->prog, ik_strerror(rc));
-		return -1;
-	}
-	/* Only Timestamp Replies and the errors that can quote our requests wake us. */
-	uint32_t pass = 1u << IK_ICMP4_TIMESTAMP_REPLY | 1u << IK_ICMP4_DEST_UNREACH |
-			1u << IK_ICMP4_TIME_EXCEEDED | 1u << IK_ICMP4_PARAM_PROBLEM;
-	if ((rc = ik_sock_set_filter4(c->sock, pass)) != 0) {
-		fprintf(stderr, "%s: ICMP_FILTER: %s\n", o->prog, ik_strerror(rc));
-		return -1;
-	}
-	/* Kernel stamps when we can have them; user-space clock reads otherwise. */
-	if (ik_sock_set_timestamps(c->sock, true, true, false) != 0 &&
-	    ik_sock_set_timestamps(c->sock, true, false, false) != 0 && o->is_verbose)
-		fprintf(stderr, "%s: no kernel timestamps; using the clock after each syscall\n",
-			o->prog);
-	return 0;
+	struct ts_ctx *c = ctx;
+	if (!c->run.o->is_json)
+		printf("TIMESTAMP %s (%s): ICMP Timestamp Request, 20 bytes\n", c->run.t->name,
+		       c->run.t->addr_text);
 }
+
+static const struct xmode_ops ts_ops = {
+    .sock = {.mode = "--timestamp",
+	     .pass4 = 1u << IK_ICMP4_TIMESTAMP_REPLY | 1u << IK_ICMP4_DEST_UNREACH |
+		      1u << IK_ICMP4_TIME_EXCEEDED | 1u << IK_ICMP4_PARAM_PROBLEM,
+	     .wants_tx_stamps = true,
+	     .no_stamps_text = "no kernel timestamps; using the clock after each syscall"},
+    .default_linger_us = TS_DEFAULT_LINGER_US,
+    .start = ts_start,
+    .send = ts_send,
+    .handle = ts_handle,
+    .drain_errqueue = ts_drain_errqueue,
+    .finish = ts_summary,
+};
 
 int ping_timestamp_run(const struct ping_opts *o, const struct ping_target *t)
 {
@@ -426,64 +366,11 @@ int ping_timestamp_run(const struct ping_opts *o, const struct ping_target *t)
 		fprintf(stderr, "%s: out of memory\n", o->prog);
 		return EXIT_USAGE;
 	}
-	c->o = o;
-	c->t = t;
-	int status = EXIT_USAGE;
-	if (ts_open(c) != 0 || privs_drop(o->prog) != 0)
-		goto out;
-	if (o->is_json && jsonw_init(&c->json, stdout, 1 << 16) != 0) {
-		fprintf(stderr, "%s: out of memory\n", o->prog);
-		goto out;
-	}
-	c->ident = (uint16_t)getpid();
-	ik_sock_set_ident(c->sock, c->ident);
-	xmode_signals_install();
-	xmode_sched_init(&c->sched, o, TS_DEFAULT_LINGER_US);
-	if (!o->is_json)
-		printf("TIMESTAMP %s (%s): ICMP Timestamp Request, 20 bytes\n", t->name, t->addr_text);
-
-	uint8_t buf[1500];
-	for (;;) {
-		int64_t now = xmode_mono_us();
-		if (xmode_sched_done(&c->sched, now, c->outstanding))
-			break;
-		if (xmode_sched_due(&c->sched, now)) {
-			int rc = ts_send(c);
-			if (rc != 0) {
-				fprintf(stderr, "%s: sendto %s: %s\n", o->prog, t->addr_text, ik_strerror(rc));
-				c->errors++;
-			}
-			continue;
-		}
-		struct pollfd p = {.fd = ik_sock_fd(c->sock), .events = POLLIN};
-		int n = poll(&p, 1, xmode_sched_wait_ms(&c->sched, now));
-		if (n < 0 && errno != EINTR) {
-			fprintf(stderr, "%s: poll: %s\n", o->prog, strerror(errno));
-			break;
-		}
-		if (n <= 0)
-			continue;
-		if (p.revents & POLLERR)
-			ts_drain_errqueue(c);
-		for (int i = 0; i < 64 && (p.revents & POLLIN); i++) {
-			struct ik_sock_info info;
-			int len = ik_sock_recv(c->sock, buf, sizeof buf, false, &info);
-			if (len < 0)
-				break;
-			ts_handle(c, buf, (size_t)len, &info);
-		}
-		if (o->is_json)
-			jsonw_flush(&c->json);
-		else
-			fflush(stdout);
-	}
-	ts_summary(c);
-	status = c->received ? EXIT_OK : EXIT_NOREPLY;
-	if (o->is_json && jsonw_finish(&c->json) != 0)
-		status = EXIT_USAGE;
-out:
+	c->run.o = o;
+	c->run.t = t;
+	int status = xmode_loop(&c->run, &ts_ops, c);
 	fflush(stdout);
-	ik_sock_free(c->sock);
+	ik_sock_free(c->run.sock);
 	free(c->ests);
 	free(c);
 	return status;
