@@ -91,8 +91,8 @@ static int pr_parse_query(struct pr_ctx *c, const char *arg)
 	}
 	/* RFC 8335 2.1: a name of at most 255 octets; ours fit IK_IFNAME_MAX. */
 	if (len >= IK_IFNAME_MAX) {
-		fprintf(stderr, "%s: --probe: interface name longer than %d bytes\n", c->run.o->prog,
-			IK_IFNAME_MAX - 1);
+		fprintf(stderr, "%s: --probe: interface name longer than %d bytes\n",
+			c->run.o->prog, IK_IFNAME_MAX - 1);
 		return -1;
 	}
 	c->query.ident_kind = IK_XE_BY_NAME;
@@ -192,20 +192,22 @@ static void pr_handle(void *ctx, const uint8_t *buf, size_t len, const struct ik
 	int ttl = info->ttl;
 	if (c->family == 4) {
 		struct ik_ip ip;
-		if (ik_ip_decode(buf, len, &ip) != 0 || ip.protocol != IK_PROTO_ICMP || ip.is_fragment)
+		if (ik_ip_decode(buf, len, &ip) != 0 || ip.protocol != IK_PROTO_ICMP ||
+		    ip.is_fragment)
 			return;
 		if (ik_icmp4_decode(ip.payload, ip.payload_len, &m) != 0)
 			return;
 		from = ip.src;
 		ttl = ip.ttl;
 	} else if (ik_icmp6_decode(buf, len, NULL, NULL, &m) != 0) {
-		/* Without the addresses the checksum is not checked: the kernel did (RFC 3542 3.1). */
+		/* No addresses, no checksum check: the kernel did it (RFC 3542 3.1). */
 		return;
 	}
 	uint8_t req = c->family == 4 ? IK_ICMP4_EXT_ECHO_REQUEST : IK_ICMP6_EXT_ECHO_REQUEST;
 	uint8_t rep = c->family == 4 ? IK_ICMP4_EXT_ECHO_REPLY : IK_ICMP6_EXT_ECHO_REPLY;
 	if (ik_icmp_is_error((uint8_t)c->family, m.type)) {
-		if (m.quote.has_icmp && m.quote.icmp_type == req && m.quote.icmp_id == c->run.ident) {
+		if (m.quote.has_icmp && m.quote.icmp_type == req &&
+		    m.quote.icmp_id == c->run.ident) {
 			struct pr_sent *e = &c->sent[(m.quote.icmp_seq >> 8) & 0xff];
 			if (e->is_used && !e->is_done) {
 				e->is_done = true;
@@ -275,8 +277,9 @@ static void pr_start(void *ctx)
 	struct pr_ctx *c = ctx;
 	const struct ping_opts *o = c->run.o;
 	if (!o->is_json)
-		printf("PROBE %s (%s): interface %s by %s, RFC 8335 Extended Echo\n", c->run.t->name,
-		       c->run.t->addr_text, o->probe_arg, pr_kind_name(c->query.ident_kind));
+		printf("PROBE %s (%s): interface %s by %s, RFC 8335 Extended Echo\n",
+		       c->run.t->name, c->run.t->addr_text, o->probe_arg,
+		       pr_kind_name(c->query.ident_kind));
 }
 
 static const uint8_t pr_pass6[] = {IK_ICMP6_EXT_ECHO_REPLY, IK_ICMP6_DEST_UNREACH,

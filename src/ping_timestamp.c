@@ -83,9 +83,15 @@ static int ts_send(void *ctx)
 	if (e->is_used && !e->is_answered)
 		c->run.outstanding--; /* fell out of the window unanswered */
 	int64_t now = xmode_real_us();
-	*e = (struct ts_sent){.is_used = true, .seq = seq, .t1_us = now,
-			      .originate = ik_ts_ms_of_day(now), .tx_id = c->tx_count};
-	struct ik_icmp m = {.version = 4, .type = IK_ICMP4_TIMESTAMP, .id = c->run.ident, .seq = seq,
+	*e = (struct ts_sent){.is_used = true,
+			      .seq = seq,
+			      .t1_us = now,
+			      .originate = ik_ts_ms_of_day(now),
+			      .tx_id = c->tx_count};
+	struct ik_icmp m = {.version = 4,
+			    .type = IK_ICMP4_TIMESTAMP,
+			    .id = c->run.ident,
+			    .seq = seq,
 			    .ts_originate = e->originate};
 	uint8_t buf[64];
 	int len = ik_icmp4_encode(&m, buf, sizeof buf);
@@ -183,7 +189,8 @@ static void ts_print_reply(struct ts_ctx *c, const struct ik_icmp *m, const stru
 	fmt_ms(ret, sizeof ret, est->return_us, true);
 	fmt_ms(off, sizeof off, est->offset_us, true);
 	if (c->run.o->print_timestamps)
-		printf("[%lld.%06lld] ", (long long)(t4_us / 1000000), (long long)(t4_us % 1000000));
+		printf("[%lld.%06lld] ", (long long)(t4_us / 1000000),
+		       (long long)(t4_us % 1000000));
 	uint32_t mask = ~IK_TS_NONSTANDARD;
 	printf("from %s: ts_seq=%u ttl=%u orig=%u recv=%u xmit=%u rtt=%s ms", from, m->seq, ip->ttl,
 	       m->ts_originate, m->ts_receive & mask, m->ts_transmit & mask, rtt);
@@ -244,8 +251,9 @@ static void ts_handle(void *ctx, const uint8_t *buf, size_t len, const struct ik
 		if (!c->run.o->is_json)
 			printf("from %s: ts_seq=%u unusable stamps recv=%#x xmit=%#x: %s\n",
 			       c->run.t->addr_text, m.seq, m.ts_receive, m.ts_transmit,
-			       rc == IK_ERR_UNSUPPORTED ? "receive and transmit in different time bases"
-						      : ik_strerror(rc));
+			       rc == IK_ERR_UNSUPPORTED
+				   ? "receive and transmit in different time bases"
+				   : ik_strerror(rc));
 		return;
 	}
 	ts_keep(c, &est);
@@ -319,8 +327,8 @@ static void ts_summary(void *ctx)
 	fmt_ms(qe, sizeof qe, sum.best_error_us, false);
 	printf("rtt min/avg/max/mdev = %s/%s/%s/%s ms\n", mn, av, mx, md);
 	/* clockdiff's line, host=... rtt=avg(dev)ms/minms delta=...ms/...ms, at µs resolution. */
-	printf("host=%s rtt=%s(%s)ms/%sms delta=%sms/%sms error=%sms base=%s\n", c->run.t->addr_text,
-	       av, md, mn, off, q, err, ik_ts_base_name(sum.base));
+	printf("host=%s rtt=%s(%s)ms/%sms delta=%sms/%sms error=%sms base=%s\n",
+	       c->run.t->addr_text, av, md, mn, off, q, err, ik_ts_base_name(sum.base));
 	const char *what = sum.base == IK_TS_BASE_UT ? "offset" : "base difference";
 	if (sum.is_bounded)
 		printf("%s %s ms +/- %s ms (peer minus local, bounds of %zu replies; "

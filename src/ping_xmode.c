@@ -113,7 +113,8 @@ int xmode_sock_open(struct ik_sock **out, const struct ping_opts *o, int family,
 	int rc = ik_sock_open(out, family, IK_SOCK_RAW);
 	if (rc != 0) {
 		fprintf(stderr, "%s: %s needs a raw ICMP socket: %s%s\n", o->prog, cfg->mode,
-			ik_strerror(rc), ik_err_errno(rc) == EPERM ? " (run as root or with CAP_NET_RAW)" : "");
+			ik_strerror(rc),
+			ik_err_errno(rc) == EPERM ? " (run as root or with CAP_NET_RAW)" : "");
 		return -1;
 	}
 	struct ik_sock *s = *out;
@@ -130,7 +131,8 @@ int xmode_sock_open(struct ik_sock **out, const struct ping_opts *o, int family,
 		return -1;
 	}
 	if (o->source.family == family && (rc = ik_sock_bind_source(s, &o->source)) != 0) {
-		fprintf(stderr, "%s: -I: cannot bind the source address: %s\n", o->prog, ik_strerror(rc));
+		fprintf(stderr, "%s: -I: cannot bind the source address: %s\n", o->prog,
+			ik_strerror(rc));
 		return -1;
 	}
 	/* Only the replies and the errors that can quote our requests wake us. */
@@ -174,11 +176,11 @@ static void xmode_events(struct xmode_run *r, const struct xmode_ops *ops, void 
 		}
 		if (n <= 0)
 			continue;
+		/* ICMP errors come as packets too; by default only empty the queue so poll sleeps. */
 		if (p.revents & POLLERR) {
 			if (ops->drain_errqueue) {
 				ops->drain_errqueue(ctx);
 			} else {
-				/* ICMP errors arrive as packets too; empty the queue so poll sleeps. */
 				struct ik_sock_err err;
 				while (ik_sock_recv_err(r->sock, buf, sizeof buf, &err) == 0)
 					;
