@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "icmpkit/sock.h"
+#include "sockopt.h"
 
 struct ik_sock {
 	int fd;
@@ -22,16 +23,9 @@ struct ik_sock {
 	int ident;  /* raw: caller's identifier; datagram: cached local port; -1 unknown */
 };
 
-static int sock_level(const struct ik_sock *s)
-{
-	return s->family == 4 ? IPPROTO_IP : IPPROTO_IPV6;
-}
-
 static int sock_setint(const struct ik_sock *s, int level, int name, int value)
 {
-	if (setsockopt(s->fd, level, name, &value, sizeof value) != 0)
-		return ik_err_sys(errno);
-	return IK_OK;
+	return sockopt_setint(s->fd, level, name, value);
 }
 
 int ik_sock_open(struct ik_sock **out, int family, unsigned flags)
@@ -136,9 +130,7 @@ void ik_sock_set_ident(struct ik_sock *s, uint16_t ident)
 
 int ik_sock_set_ttl(struct ik_sock *s, int ttl)
 {
-	if (ttl < 1 || ttl > 255)
-		return IK_ERR_INVALID;
-	return sock_setint(s, sock_level(s), s->family == 4 ? IP_TTL : IPV6_UNICAST_HOPS, ttl);
+	return sockopt_set_ttl(s->fd, s->family, ttl);
 }
 
 int ik_sock_set_mcast_ttl(struct ik_sock *s, int ttl)
@@ -156,53 +148,12 @@ int ik_sock_set_mcast_ttl(struct ik_sock *s, int ttl)
 
 int ik_sock_set_tos(struct ik_sock *s, int tos)
 {
-	if (tos < 0 || tos > 255)
-		return IK_ERR_INVALID;
-	return sock_setint(s, sock_level(s), s->family == 4 ? IP_TOS : IPV6_TCLASS, tos);
+	return sockopt_set_tos(s->fd, s->family, tos);
 }
 
 int ik_sock_bind_device(struct ik_sock *s, const char *ifname)
 {
-	size_t n = strlen(ifname);
-	if (n == 0 || n >= IFNAMSIZ)
-		return ik_err_sys(ENODEV);
-	if (setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)n + 1) != 0)
-		return ik_err_sys(errno);
-	return IK_OK;
-}
-
-/* Fills a sockaddr for a; port 0. Returns its length or 0 for a bad family. */
-static socklen_t sock_sockaddr(const struct ik_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof *ss);
-	if (a->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, a->bytes, 4);
-		return sizeof *sin;
-	}
-	if (a->family == 6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
-		return sizeof *sin6;
-	}
-	return 0;
-}
-
-/* Reads the address out of a sockaddr the kernel filled. */
-static void sock_from_sockaddr(const struct sockaddr_storage *ss, struct ik_addr *a)
-{
-	memset(a, 0, sizeof *a);
-	if (ss->ss_family == AF_INET) {
-		uint8_t b[4];
-		memcpy(b, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-		ik_addr_set4(a, b);
-	} else if (ss->ss_family == AF_INET6) {
-		uint8_t b[16];
-		memcpy(b, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-		ik_addr_set6(a, b);
-	}
+	return sockopt_bind_device(s->fd, ifname);
 }
 
 int ik_sock_bind_source(struct ik_sock *s, const struct ik_addr *src)
@@ -210,7 +161,7 @@ int ik_sock_bind_source(struct ik_sock *s, const struct ik_addr *src)
 	if (src->family != s->family)
 		return IK_ERR_INVALID;
 	struct sockaddr_storage ss;
-	socklen_t sl = sock_sockaddr(src, &ss);
+	socklen_t sl = sockopt_sockaddr(src, 0, &ss);
 	if (bind(s->fd, (struct sockaddr *)&ss, sl) != 0)
 		return ik_err_sys(errno);
 	return IK_OK;
@@ -318,42 +269,27 @@ int ik_sock_send(struct ik_sock *s, const struct ik_addr *dst, const uint8_t *bu
 	if (dst->family != s->family)
 		return IK_ERR_INVALID;
 	struct sockaddr_storage ss;
-	socklen_t sl = sock_sockaddr(dst, &ss);
+	socklen_t sl = sockopt_sockaddr(dst, 0, &ss);
 	ssize_t n = sendto(s->fd, buf, len, 0, (struct sockaddr *)&ss, sl);
 	if (n < 0)
 		return ik_err_sys(errno);
 	return (int)n;
 }
 
-/* Control buffer big enough for TTL, timestamps and an extended error. */
-#define SOCK_CMSG_LEN 512
-
 int ik_sock_recv(struct ik_sock *s, uint8_t *buf, size_t cap, bool is_blocking,
 		 struct ik_sock_info *info)
 {
 	memset(info, 0, sizeof *info);
 	info->ttl = -1;
-	struct sockaddr_storage ss;
-	struct iovec iov = {.iov_base = buf, .iov_len = cap};
-	union {
-		char buf[SOCK_CMSG_LEN];
-		struct cmsghdr align;
-	} ctl;
-	struct msghdr mh = {
-	    .msg_name = &ss,
-	    .msg_namelen = sizeof ss,
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = ctl.buf,
-	    .msg_controllen = sizeof ctl.buf,
-	};
-	ssize_t n = recvmsg(s->fd, &mh, is_blocking ? 0 : MSG_DONTWAIT);
+	struct sockopt_msg m;
+	sockopt_msg_init(&m, buf, cap);
+	ssize_t n = recvmsg(s->fd, &m.mh, is_blocking ? 0 : MSG_DONTWAIT);
 	if (n < 0)
 		return ik_err_sys(errno);
-	sock_from_sockaddr(&ss, &info->from);
-	info->is_truncated = (mh.msg_flags & MSG_TRUNC) != 0;
+	sockopt_from_sockaddr(&m.from, &info->from);
+	info->is_truncated = (m.mh.msg_flags & MSG_TRUNC) != 0;
 	info->has_ip_header = s->is_raw && s->family == 4;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m.mh); c; c = CMSG_NXTHDR(&m.mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS &&
 		    c->cmsg_len >= CMSG_LEN(sizeof info->ts)) {
 			memcpy(&info->ts, CMSG_DATA(c), sizeof info->ts);
@@ -371,28 +307,16 @@ int ik_sock_recv_err(struct ik_sock *s, uint8_t *buf, size_t cap, struct ik_sock
 {
 	memset(err, 0, sizeof *err);
 	err->ttl = -1;
-	struct sockaddr_storage ss;
-	struct iovec iov = {.iov_base = buf, .iov_len = cap};
-	union {
-		char buf[SOCK_CMSG_LEN];
-		struct cmsghdr align;
-	} ctl;
-	struct msghdr mh = {
-	    .msg_name = &ss,
-	    .msg_namelen = sizeof ss,
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	    .msg_control = ctl.buf,
-	    .msg_controllen = sizeof ctl.buf,
-	};
-	ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+	struct sockopt_msg m;
+	sockopt_msg_init(&m, buf, cap);
+	ssize_t n = recvmsg(s->fd, &m.mh, MSG_ERRQUEUE | MSG_DONTWAIT);
 	if (n < 0)
 		return ik_err_sys(errno);
 	err->quoted_len = (size_t)n > cap ? cap : (size_t)n;
-	if (mh.msg_namelen > 0)
-		sock_from_sockaddr(&ss, &err->dst);
+	if (m.mh.msg_namelen > 0)
+		sockopt_from_sockaddr(&m.from, &err->dst);
 	bool has_ee = false;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m.mh); c; c = CMSG_NXTHDR(&m.mh, c)) {
 		bool is_ee = (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
 			     (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR);
 		if (is_ee && c->cmsg_len >= CMSG_LEN(sizeof(struct sock_extended_err))) {
@@ -427,7 +351,7 @@ int ik_sock_recv_err(struct ik_sock *s, uint8_t *buf, size_t cap, struct ik_sock
 				memcpy(&off, CMSG_DATA(c) + sizeof ee,
 				       off_len < sizeof off ? off_len : sizeof off);
 				if (off.ss_family == AF_INET || off.ss_family == AF_INET6) {
-					sock_from_sockaddr(&off, &err->offender);
+					sockopt_from_sockaddr(&off, &err->offender);
 					err->has_offender = true;
 				}
 			}

@@ -314,8 +314,6 @@ int ping_probe_run(const struct ping_opts *o, const struct ping_target *t)
 	int status = EXIT_USAGE;
 	if (pr_parse_query(c, o->probe_arg) == 0)
 		status = xmode_loop(&c->run, &pr_ops, c);
-	fflush(stdout);
-	ik_sock_free(c->run.sock);
 	free(c);
 	return status;
 }

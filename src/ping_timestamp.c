@@ -377,8 +377,6 @@ int ping_timestamp_run(const struct ping_opts *o, const struct ping_target *t)
 	c->run.o = o;
 	c->run.t = t;
 	int status = xmode_loop(&c->run, &ts_ops, c);
-	fflush(stdout);
-	ik_sock_free(c->run.sock);
 	free(c->ests);
 	free(c);
 	return status;

@@ -176,7 +176,7 @@ static void xmode_events(struct xmode_run *r, const struct xmode_ops *ops, void 
 		}
 		if (n <= 0)
 			continue;
-		/* ICMP errors come as packets too; by default only empty the queue so poll sleeps. */
+		/* Errors come as packets too; by default just empty the queue so poll sleeps. */
 		if (p.revents & POLLERR) {
 			if (ops->drain_errqueue) {
 				ops->drain_errqueue(ctx);
@@ -205,12 +205,13 @@ static void xmode_events(struct xmode_run *r, const struct xmode_ops *ops, void 
 int xmode_loop(struct xmode_run *r, const struct xmode_ops *ops, void *ctx)
 {
 	const struct ping_opts *o = r->o;
+	int status = EXIT_USAGE;
 	if (xmode_sock_open(&r->sock, o, r->t->addr.family, &ops->sock) != 0 ||
 	    privs_drop(o->prog) != 0)
-		return EXIT_USAGE;
+		goto out;
 	if (o->is_json && jsonw_init(&r->json, stdout, 1 << 16) != 0) {
 		fprintf(stderr, "%s: out of memory\n", o->prog);
-		return EXIT_USAGE;
+		goto out;
 	}
 	r->ident = (uint16_t)getpid();
 	ik_sock_set_ident(r->sock, r->ident);
@@ -219,9 +220,13 @@ int xmode_loop(struct xmode_run *r, const struct xmode_ops *ops, void *ctx)
 	ops->start(ctx);
 	xmode_events(r, ops, ctx);
 	ops->finish(ctx);
-	int status = r->received ? EXIT_OK : EXIT_NOREPLY;
+	status = r->received ? EXIT_OK : EXIT_NOREPLY;
 	if (o->is_json && jsonw_finish(&r->json) != 0)
 		status = EXIT_USAGE;
+out:
+	fflush(stdout);
+	ik_sock_free(r->sock);
+	r->sock = NULL;
 	return status;
 }
 

@@ -93,7 +93,7 @@ struct xmode_ops {
 
 /*
  * Opens r->sock for r->t's family, drops privileges, then sends, receives and
- * expires until the schedule is done, and finishes. The caller frees r->sock.
+ * expires until the schedule is done, finishes, and closes r->sock.
  * Returns the exit code: 0 a reply came, 1 none, 2 error.
  */
 int xmode_loop(struct xmode_run *r, const struct xmode_ops *ops, void *ctx);
