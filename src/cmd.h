@@ -10,6 +10,7 @@ enum { EXIT_OK = 0, EXIT_NOREPLY = 1, EXIT_USAGE = 2 };
 
 /* Each subcommand: argv[0] is the command name, as for main(). */
 int cmd_decode(int argc, char **argv);
+int cmd_guard(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
