@@ -207,10 +207,10 @@ int ik_guard_plan(const struct ik_guard_conf *conf, char *buf, size_t cap)
 	plan_put(&o, "\t# Hooks: ICMP for this host and ICMP it forwards go through guard;\n"
 		     "\t# everything else passes untouched (policy accept).\n"
 		     "\tchain input {\n\t\ttype filter hook input priority %d; policy accept;\n"
-		     "\t\tmeta l4proto { icmp, ipv6-icmp } jump guard comment \"ICMP to this "
+		     "\t\tmeta l4proto { icmp, ipv6-icmp } counter jump guard comment \"ICMP to this "
 		     "host\"\n\t}\n"
 		     "\tchain forward {\n\t\ttype filter hook forward priority %d; policy accept;\n"
-		     "\t\tmeta l4proto { icmp, ipv6-icmp } jump guard comment \"ICMP routed "
+		     "\t\tmeta l4proto { icmp, ipv6-icmp } counter jump guard comment \"ICMP routed "
 		     "through this host\"\n\t}\n}\n",
 		 PLAN_FILTER_PRIORITY, PLAN_FILTER_PRIORITY);
 	if (o.is_full) {
@@ -249,8 +249,8 @@ static const struct ik_guard_sysctl guard_sysctls[] = {
 	{"net.ipv4.conf.all.rp_filter", "1",
 	 "strict reverse-path filter (RFC 3704) drops spoofed sources such as smurf victims' addresses"},
 	{"net.ipv4.conf.default.rp_filter", "1", "the same for interfaces made later"},
-	{"net.ipv6.icmp.ratelimit", "1000",
-	 "milliseconds per token of the ICMPv6 error bucket (RFC 4443 2.4 (f) requires a limit)"},
+	{"net.ipv6.icmp.ratelimit", "100",
+	 "milliseconds per token of the ICMPv6 error bucket, the kernel's default; 0 would disable the limit RFC 4443 2.4 (f) requires"},
 	{"net.ipv6.icmp.echo_ignore_multicast", "1",
 	 "a host that answers multicast pings is an amplifier"},
 	{"net.ipv6.conf.all.accept_redirects", "0",

@@ -101,6 +101,7 @@ static void test_defaults_parts(void **state)
 	has(p, "icmpv6 type nd-redirect counter drop");
 	has(p, "type filter hook input priority -10; policy accept;");
 	has(p, "type filter hook forward priority -10; policy accept;");
+	has(p, "meta l4proto { icmp, ipv6-icmp } counter jump guard comment \"ICMP to this host\"");
 	/* Every rule explains itself. */
 	for (const char *line = p; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		const char *end = strchr(line, '\n');
