@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "quote.h"
 #include "icmpkit/cksum.h"
 #include "icmpkit/icmp.h"
 
@@ -26,54 +27,10 @@ bool ik_icmp_is_error(uint8_t version, uint8_t type)
 	}
 }
 
-/*
- * Fills the transport fields of a decoded quote. RFC 792 guarantees only the
- * first 64 bits of the original payload, so anything shorter is reported as
- * truncated but what was there is kept.
- */
-static int quote_transport(struct ik_quote *q)
-{
-	struct cursor c = cursor_make(q->ip.payload, q->ip.payload_len);
-	int rc;
-	/* A non-first fragment carries no transport header. */
-	if (q->ip.frag_offset != 0)
-		return IK_OK;
-	switch (q->ip.protocol) {
-	case IK_PROTO_UDP:
-	case IK_PROTO_TCP:
-		if ((rc = cursor_be16(&c, &q->sport)) || (rc = cursor_be16(&c, &q->dport)))
-			return rc;
-		q->has_ports = true;
-		if (q->ip.protocol == IK_PROTO_TCP)
-			return cursor_be32(&c, &q->tcp_seq);
-		if ((rc = cursor_be16(&c, &q->udp_len)))
-			return rc;
-		return cursor_be16(&c, &q->udp_checksum);
-	case IK_PROTO_ICMP:
-	case IK_PROTO_ICMPV6:
-		if ((rc = cursor_u8(&c, &q->icmp_type)) || (rc = cursor_u8(&c, &q->icmp_code)) ||
-		    (rc = cursor_be16(&c, &q->icmp_checksum)))
-			return rc;
-		q->has_icmp = true;
-		if ((rc = cursor_be16(&c, &q->icmp_id)))
-			return rc;
-		return cursor_be16(&c, &q->icmp_seq);
-	default:
-		return IK_OK;
-	}
-}
-
 /* Decodes the quoted datagram; faults go to quote_err, never to the caller. */
 static void decode_quote(const uint8_t *q, size_t q_len, struct ik_icmp *out)
 {
-	out->quote.quoted_len = q_len;
-	int rc = ik_ip_decode(q, q_len, &out->quote.ip);
-	if (rc) {
-		out->quote_err = rc;
-		return;
-	}
-	out->quote.is_present = true;
-	out->quote_err = quote_transport(&out->quote);
+	out->quote_err = quote_decode(q, q_len, &out->quote);
 }
 
 /*
