@@ -459,6 +459,179 @@ static void bad_configs_are_refused(void **state)
 	ik_trace_free(t);
 }
 
+/*
+ * A simulated chain: routers at TTL 1..dst_hop-1, the destination at
+ * dst_hop, 2 ms each way per hop, and every node's ICMP answers behind a
+ * Linux-style token bucket (6 tokens, one per second, a refused probe costs
+ * nothing). Runs the engine to the end and counts what it sent.
+ */
+struct chain_run {
+	unsigned probes;
+	unsigned past_dst;  /* probes with a TTL past the destination's */
+	unsigned refused;   /* probes a node's bucket refused to answer */
+	int64_t end_ns;
+	bool is_done;
+};
+
+struct pending {
+	int64_t at;
+	struct sent s;
+	unsigned hop;
+};
+
+static void run_chain(struct ik_trace_cfg *c, unsigned dst_hop, bool is_drained, bool is_dst_silent,
+		      struct chain_run *out)
+{
+	struct ik_trace *t = start(c);
+	static struct pending pend[4096];
+	size_t npend = 0;
+	int64_t tokens[256], tokens_at[256];
+	for (unsigned i = 0; i < 256; i++) {
+		tokens[i] = is_drained ? 0 : 6000 * MS;
+		tokens_at[i] = 0;
+	}
+	memset(out, 0, sizeof *out);
+	int64_t now = 0;
+	unsigned idle_loops = 0;
+	while (!ik_trace_is_done(t) && now < 60000 * MS) {
+		struct sent s[64];
+		size_t n = drain(t, now, s, 64);
+		for (size_t i = 0; i < n; i++) {
+			unsigned hop = s[i].ttl < dst_hop ? s[i].ttl : dst_hop;
+			out->probes++;
+			if (s[i].ttl > dst_hop)
+				out->past_dst++;
+			int64_t arrive = now + (int64_t)hop * 2 * MS;
+			tokens[hop] += arrive - tokens_at[hop];
+			tokens_at[hop] = arrive;
+			if (tokens[hop] > 6000 * MS)
+				tokens[hop] = 6000 * MS;
+			if ((hop == dst_hop && is_dst_silent) || tokens[hop] < 1000 * MS) {
+				out->refused++;
+				continue;
+			}
+			tokens[hop] -= 1000 * MS;
+			assert_true(npend < 4096);
+			pend[npend].at = now + (int64_t)hop * 4 * MS;
+			pend[npend].s = s[i];
+			pend[npend].hop = hop;
+			npend++;
+		}
+		int64_t next = ik_trace_deadline(t, now);
+		for (size_t i = 0; i < npend; i++)
+			if (pend[i].at < next)
+				next = pend[i].at;
+		if (next == INT64_MAX)
+			break;
+		if (next <= now && n == 0)
+			assert_true(++idle_loops < 1000);
+		else
+			idle_loops = 0;
+		if (next > now)
+			now = next;
+		for (size_t i = 0; i < npend;) {
+			if (pend[i].at > now) {
+				i++;
+				continue;
+			}
+			uint8_t q[128];
+			const struct pending *pd = &pend[i];
+			bool is_dst = pd->hop == dst_hop;
+			uint8_t router[4] = {10, 1, (uint8_t)pd->hop, 2};
+			uint8_t qttl = (uint8_t)(pd->s.ttl - pd->hop + 1);
+			size_t ql = quote4(c, &pd->s, 17, qttl, q);
+			int rc = feed4(t, is_dst ? 3 : 11, is_dst ? 3 : 0, q, ql, is_dst ? dst4 : router,
+				       pd->at, false);
+			assert_true(rc == 0 || rc == 1);
+			pend[i] = pend[--npend];
+		}
+	}
+	out->is_done = ik_trace_is_done(t);
+	struct ik_trace_stats st;
+	ik_trace_get_stats(t, &st);
+	out->end_ns = st.end_ns;
+	assert_int_equal(st.probes_sent, out->probes);
+	if (!is_dst_silent && out->is_done) {
+		assert_int_equal(ik_trace_last_ttl(t), dst_hop);
+		for (unsigned ttl = 1; ttl <= dst_hop; ttl++) {
+			const struct ik_trace_hop *h = ik_trace_hop(t, (uint8_t)ttl);
+			unsigned answered = 0;
+			for (unsigned q = 0; q < c->nqueries; q++)
+				answered += h->replies[q].is_answered;
+			/* Fresh: every query of every hop; drained: every hop still found. */
+			assert_true(is_drained ? answered >= 1 : answered == c->nqueries);
+		}
+	}
+	if (is_dst_silent && out->is_done) {
+		for (unsigned ttl = dst_hop; ttl <= c->max_ttl; ttl++) {
+			const struct ik_trace_hop *h = ik_trace_hop(t, (uint8_t)ttl);
+			assert_true(h->probes_sent >= 1);
+			assert_false(h->replies[0].is_answered);
+		}
+	}
+	ik_trace_free(t);
+}
+
+static void guess_cuts_probes_past_the_destination(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	make(&c, IK_TRACE_UDP, 4);
+	c.window = 48;
+	struct chain_run old_way, r;
+	/* Without a guess every TTL gets all its queries: the window keeps refilling past hop 11. */
+	run_chain(&c, 11, false, false, &old_way);
+	assert_true(old_way.is_done);
+	c.guess_hops = 16;
+	run_chain(&c, 11, false, false, &r);
+	assert_true(r.is_done);
+	/* Hops 12..16 in the first window, then at most hop_burst lone probes past the guess. */
+	assert_true(r.past_dst <= 5u * 3u + c.hop_burst);
+	assert_true(old_way.past_dst > r.past_dst + 20);
+	/* And no slower: everything answered one end-to-end RTT (44 ms) after the start. */
+	assert_true(r.end_ns <= 45 * MS);
+	assert_true(old_way.end_ns <= 45 * MS);
+}
+
+static void guess_too_short_still_finds_every_hop(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	make(&c, IK_TRACE_UDP, 4);
+	c.window = 48;
+	c.guess_hops = 16;
+	struct chain_run r;
+	/* A path of 20 hops: TTLs 17..20 get one probe, the rest once the path reaches them. */
+	run_chain(&c, 20, false, false, &r);
+	assert_true(r.is_done);
+	assert_true(r.past_dst <= (unsigned)c.hop_burst);
+	/* About two round trips of the farthest hop (80 ms), not a timeout. */
+	assert_true(r.end_ns <= 200 * MS);
+	/* Drained buckets: every hop is still found, after the refills. */
+	run_chain(&c, 11, true, false, &r);
+	assert_true(r.is_done);
+	assert_true(r.end_ns <= 10000 * MS);
+}
+
+static void guess_with_silent_destination_probes_to_max_ttl(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	make(&c, IK_TRACE_UDP, 4);
+	c.window = 48;
+	c.guess_hops = 16;
+	c.wait_ms = 1000;
+	struct chain_run r;
+	run_chain(&c, 11, false, true, &r);
+	/*
+	 * Every TTL from 11 to 30 was asked at least once (run_chain checks),
+	 * and once the first lone probes past hop 10 waited out their second,
+	 * all the TTLs left went at once: two waits, not one per few TTLs.
+	 */
+	assert_true(r.is_done);
+	assert_true(r.end_ns <= 2500 * MS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +644,9 @@ int main(void)
 	    cmocka_unit_test(tcp_syn_ack_and_rst_answer),
 	    cmocka_unit_test(mtu_discovery_resends_smaller),
 	    cmocka_unit_test(bad_configs_are_refused),
+	    cmocka_unit_test(guess_cuts_probes_past_the_destination),
+	    cmocka_unit_test(guess_too_short_still_finds_every_hop),
+	    cmocka_unit_test(guess_with_silent_destination_probes_to_max_ttl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
