@@ -13,6 +13,9 @@
 
 #include "cmd.h"
 #include "icmpkit/guard.h"
+#ifdef IK_HAVE_XDP
+#include "guard_xdp.h"
+#endif
 
 #define GUARD_PROG "icmpkit guard"
 #define GUARD_CONF_MAX (64 * 1024) /* a config larger than this is refused */
@@ -28,6 +31,8 @@ static void guard_usage(FILE *out)
 		"       icmpkit guard remove             remove table inet icmpkit\n"
 		"       icmpkit guard status             per-rule counters\n"
 		"       icmpkit guard audit  [--fix]     check (and set) the ICMP sysctls\n"
+		"       icmpkit guard xdp IFACE [-c FILE] [--seconds N] | --detach\n"
+		"                                        XDP fast path on IFACE until Ctrl-C\n"
 		"  -c, --config FILE  thresholds (default %s if present, else built-in)\n"
 		"See icmpkit-guard(1).\n",
 		IK_GUARD_CONF_PATH);
@@ -432,6 +437,39 @@ static int guard_audit_cmd(bool is_fix)
 	return n_differ ? EXIT_NOREPLY : EXIT_OK;
 }
 
+/* guard xdp IFACE: the per-source echo limit from the config, enforced at the driver. */
+static int guard_xdp_cmd(int argc, char **argv, const char *conf_path, long long seconds,
+			 bool is_detach)
+{
+	if (argc != 1) {
+		fprintf(stderr, "%s: xdp takes one interface\n", GUARD_PROG);
+		return EXIT_USAGE;
+	}
+	if (is_detach && (conf_path || seconds)) {
+		fprintf(stderr, "%s: --detach takes no -c or --seconds\n", GUARD_PROG);
+		return EXIT_USAGE;
+	}
+#ifdef IK_HAVE_XDP
+	if (!guard_has_cap(GUARD_CAP_NET_ADMIN)) {
+		fprintf(stderr, "%s: needs CAP_NET_ADMIN (run as root) to attach XDP\n",
+			GUARD_PROG);
+		return EXIT_USAGE;
+	}
+	if (is_detach)
+		return guard_xdp_detach(argv[0]);
+	struct ik_guard_conf conf;
+	if (guard_load_conf(conf_path, &conf) < 0)
+		return EXIT_USAGE;
+	return guard_xdp_run(argv[0], ICMPKIT_BPF_OBJ, conf.echo_rate_per_source,
+			     conf.echo_burst_per_source, (unsigned)seconds);
+#else
+	(void)argv;
+	fprintf(stderr, "%s: built without XDP support (needs libbpf-dev and clang)\n",
+		GUARD_PROG);
+	return EXIT_USAGE;
+#endif
+}
+
 int cmd_guard(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -446,20 +484,31 @@ int cmd_guard(int argc, char **argv)
 	static const struct option longs[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"fix", no_argument, NULL, 'F'},
+		{"seconds", required_argument, NULL, 'S'},
+		{"detach", no_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *conf_path = NULL;
-	bool is_fix = false;
+	bool is_fix = false, is_detach = false;
+	long long seconds = 0;
+	bool is_xdp = strcmp(action, "xdp") == 0;
 	optind = 1;
 	int opt;
-	while ((opt = getopt_long(argc - 1, argv + 1, "+c:h", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc - 1, argv + 1, "c:h", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			conf_path = optarg;
 			break;
 		case 'F':
 			is_fix = true;
+			break;
+		case 'S':
+			if (opt_number(GUARD_PROG, "--seconds", optarg, 1, 86400, &seconds) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'D':
+			is_detach = true;
 			break;
 		case 'h':
 			guard_usage(stdout);
@@ -468,6 +517,13 @@ int cmd_guard(int argc, char **argv)
 			guard_usage(stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (is_xdp)
+		return guard_xdp_cmd(argc - 1 - optind, argv + 1 + optind, conf_path, seconds,
+				     is_detach);
+	if (seconds || is_detach) {
+		fprintf(stderr, "%s: --seconds and --detach apply to xdp only\n", GUARD_PROG);
+		return EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", GUARD_PROG, argv[optind + 1]);
