@@ -145,11 +145,21 @@ static int guard_run_nft(char *const argv[], const char *input, char **out, bool
 	int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
 	if ((input && pipe2(in_pipe, O_CLOEXEC) < 0) || (out && pipe2(out_pipe, O_CLOEXEC) < 0)) {
 		fprintf(stderr, "%s: pipe: %s\n", GUARD_PROG, strerror(errno));
+		if (in_pipe[0] >= 0) {
+			close(in_pipe[0]);
+			close(in_pipe[1]);
+		}
 		return -1;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		fprintf(stderr, "%s: fork: %s\n", GUARD_PROG, strerror(errno));
+		for (int i = 0; i < 2; i++) {
+			if (in_pipe[i] >= 0)
+				close(in_pipe[i]);
+			if (out_pipe[i] >= 0)
+				close(out_pipe[i]);
+		}
 		return -1;
 	}
 	if (pid == 0) {
