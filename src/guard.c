@@ -558,7 +558,7 @@ int cmd_guard(int argc, char **argv)
 		return guard_status_cmd();
 	if (strcmp(action, "audit") == 0)
 		return guard_audit_cmd(is_fix);
-	fprintf(stderr, "%s: unknown action '%s' (plan, apply, remove, status, audit)\n",
+	fprintf(stderr, "%s: unknown action '%s' (plan, apply, remove, status, audit, xdp)\n",
 		GUARD_PROG, action);
 	return EXIT_USAGE;
 }

@@ -15,7 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"decode", NULL, cmd_decode, "decode ICMP/ICMPv6 from a capture or a live interface"},
-	{"guard", NULL, cmd_guard, "rate-limit and filter ICMP with nftables, audit ICMP sysctls"},
+	{"guard", NULL, cmd_guard, "rate-limit and filter ICMP (nftables, XDP), audit ICMP sysctls"},
 	{"lab", NULL, cmd_lab, "build real test networks in network namespaces"},
 	{"ping", "ping", cmd_ping, "send ICMP echo (iputils ping compatible), timestamp and probe"},
 	{"trace", "traceroute", cmd_trace, "trace the path to a host (traceroute, Paris, per-hop pacing)"},
