@@ -38,6 +38,14 @@ else
 fi
 
 echo
+echo "== guard: no filter vs nftables plan vs XDP under one bounded flood (bench/guard.sh)"
+if [ "$(id -u)" = 0 ]; then
+	"$here/guard.sh" "$build" | tee -a "$out"
+else
+	echo "(guard benchmark not run: needs root for the lab)"
+fi
+
+echo
 echo "== summary ($(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores; never a pass/fail)"
 awk '/^RESULT / {v[$2] = $3}
 function show(label, key, unit, goal) {
