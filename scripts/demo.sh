@@ -65,6 +65,9 @@ step "Parameter Problem from R1: an IPv4 Timestamp option of impossible length" 
 	pc1 -- python3 "$here/scripts/craft.py" bad-option 10.0.1.2 10.0.2.2
 step "Parameter Problem from R1: an IPv6 Hop-by-Hop option it must not skip" \
 	pc1 -- python3 "$here/scripts/craft.py" bad-hbh fd00:1::2 fd00:2::2
+step "icmpkit's own ping and trace over the same lab" \
+	pc1 -- "$ik" ping -n -c 3 -i 0.2 10.0.2.2
+step "" pc1 -- "$ik" trace -n 10.0.2.2
 sleep 1
 kill -TERM "$decoder" 2>/dev/null || true
 wait "$decoder" 2>/dev/null || true
