@@ -351,36 +351,15 @@ struct hold_view {
 	bool is_silent;  /* a probe past the farthest TTL answered waited out its time */
 };
 
-/*
- * How long a probe past the farthest TTL answered may go unanswered before
- * the path counts as silent there: near_x10/10 times that hop's RTT (the
- * wait traceroute -w NEAR gives a hop before an answered one), 0 when no
- * hop answered yet.
- */
-static int64_t silence_ns(const struct ik_trace *t)
-{
-	const struct ik_trace_cfg *c = &t->cfg;
-	if (!c->near_x10 || !t->reach_ttl || !t->state[t->reach_ttl].answered)
-		return 0;
-	int64_t v = t->state[t->reach_ttl].min_rtt_ns * c->near_x10 / 10;
-	int64_t floor = (int64_t)c->min_wait_ms * NS_PER_MS;
-	return v > floor ? v : floor;
-}
-
-static struct hold_view hold_view_of(const struct ik_trace *t, int64_t now_ns)
+static struct hold_view hold_view_of(const struct ik_trace *t)
 {
 	struct hold_view v = {0, false};
-	int64_t quiet = silence_ns(t);
 	for (unsigned ttl = t->cfg.first_ttl; ttl <= last_ttl(t); ttl++) {
 		for (unsigned q = 0; q < t->cfg.nqueries; q++) {
-			const struct trace_slot *s = &t->state[ttl].slots[q];
-			if (s->state != SLOT_IDLE && s->state != SLOT_WAIT)
+			enum slot_state st = t->state[ttl].slots[q].state;
+			if (st != SLOT_IDLE && st != SLOT_WAIT)
 				v.heard = ttl;
-			if (ttl <= t->reach_ttl)
-				continue;
-			if (s->state == SLOT_PARKED || s->state == SLOT_LOST || s->state == SLOT_RETRY ||
-			    (s->state == SLOT_WAIT && quiet &&
-			     now_ns - t->probes[s->probe].sent_ns >= quiet))
+			if (ttl > t->reach_ttl && (st == SLOT_PARKED || st == SLOT_LOST))
 				v.is_silent = true;
 		}
 	}
@@ -416,9 +395,8 @@ static bool slot_is_held(const struct ik_trace *t, unsigned ttl, unsigned q,
 	unsigned lead = burst > nq ? burst - nq : 1u;
 	unsigned ahead = guess > v->heard ? guess : v->heard;
 	/*
-	 * The path went silent past the farthest TTL answered (a probe there
-	 * waited out its time, or silence_ns()): a silent destination or a
-	 * firewall ends the path, and stepping through the rest a few TTLs per
+	 * The farthest TTL heard from went silent: a silent destination (or a
+	 * firewall) ends the path, and stepping through the rest a few TTLs per
 	 * timeout would take the longest. Ask every TTL left once.
 	 */
 	if (v->is_silent)
@@ -557,12 +535,12 @@ static enum slot_state decide(struct ik_trace *t, unsigned ttl, struct trace_slo
  * nothing is in flight, parked or free to send, nothing more will tell, and
  * they are given up (they print as '*').
  */
-static void release_or_drop_held(struct ik_trace *t, int64_t now_ns)
+static void release_or_drop_held(struct ik_trace *t)
 {
 	const struct ik_trace_cfg *c = &t->cfg;
 	if (!guess_end(t))
 		return;
-	struct hold_view v = hold_view_of(t, now_ns);
+	struct hold_view v = hold_view_of(t);
 	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++)
 		for (unsigned q = 0; q < c->nqueries; q++)
 			if (!slot_is_settled(&t->state[ttl].slots[q]) && !slot_is_held(t, ttl, q, &v))
@@ -629,7 +607,7 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 			s->state = SLOT_PARKED;
 		}
 	}
-	struct hold_view v = hold_view_of(t, now_ns);
+	struct hold_view v = hold_view_of(t);
 	for (unsigned ttl = last_ttl(t); ttl >= c->first_ttl; ttl--) {
 		for (unsigned q = 0; q < c->nqueries; q++) {
 			struct trace_slot *s = &t->state[ttl].slots[q];
@@ -643,7 +621,7 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 		if (ttl == 0)
 			break;
 	}
-	release_or_drop_held(t, now_ns);
+	release_or_drop_held(t);
 	update_done(t, now_ns);
 }
 
@@ -679,7 +657,7 @@ int ik_trace_next(struct ik_trace *t, int64_t now_ns, struct ik_trace_probe *pro
 	if (now_ns - t->last_send_ns < (int64_t)c->sendwait_us * 1000)
 		return 0;
 	int64_t token = (int64_t)c->hop_refill_ms * NS_PER_MS;
-	struct hold_view v = hold_view_of(t, now_ns);
+	struct hold_view v = hold_view_of(t);
 	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++) {
 		struct trace_hopstate *h = &t->state[ttl];
 		for (unsigned q = 0; q < c->nqueries; q++) {
@@ -766,8 +744,7 @@ int64_t ik_trace_deadline(struct ik_trace *t, int64_t now_ns)
 	int64_t when = INT64_MAX;
 	int64_t token = (int64_t)c->hop_refill_ms * NS_PER_MS;
 	bool can_send = t->in_flight < c->window;
-	struct hold_view v = hold_view_of(t, now_ns);
-	int64_t quiet = guess_end(t) ? silence_ns(t) : 0;
+	struct hold_view v = hold_view_of(t);
 	for (unsigned ttl = c->first_ttl; ttl <= c->max_ttl; ttl++) {
 		struct trace_hopstate *h = &t->state[ttl];
 		for (unsigned q = 0; q < c->nqueries; q++) {
@@ -776,10 +753,6 @@ int64_t ik_trace_deadline(struct ik_trace *t, int64_t now_ns)
 			if (s->state == SLOT_WAIT) {
 				at = ttl > last_ttl(t) ? now_ns
 						       : t->probes[s->probe].sent_ns + probe_timeout(t, ttl);
-				/* The moment this probe makes the path silent, releasing held ones. */
-				if (quiet && !v.is_silent && ttl > t->reach_ttl && ttl <= last_ttl(t) &&
-				    t->probes[s->probe].sent_ns + quiet < at)
-					at = t->probes[s->probe].sent_ns + quiet;
 			} else if ((s->state == SLOT_IDLE || s->state == SLOT_RETRY) &&
 				   ttl <= last_ttl(t) && can_send && !slot_is_held(t, ttl, q, &v)) {
 				refill(t, h, now_ns);

@@ -100,8 +100,7 @@ struct ik_trace_cfg {
 	 * nqueries; past that a TTL gets one probe, at most hop_burst -
 	 * nqueries TTLs (at least 1) beyond the guess or the farthest TTL
 	 * heard from, so the destination's bucket keeps tokens for its own
-	 * queries; every TTL left gets its one probe once the path past the
-	 * farthest answer has gone silent (near_x10/10 times that hop's RTT).
+	 * queries.
 	 */
 	uint8_t guess_hops;
 };
