@@ -58,7 +58,6 @@ struct ik_trace {
 	bool is_configured;
 	bool is_started;
 	uint8_t final_ttl;  /* lowest TTL that reached the end, 0 while unknown */
-	uint8_t reach_ttl;  /* highest TTL answered: the path goes at least that far, 0 none */
 	uint16_t cur_len;   /* probe size now (MTU discovery lowers it) */
 	uint16_t icmp_cksum; /* Paris ICMP: the constant checksum */
 	uint32_t tcp_seq_base;
@@ -295,7 +294,6 @@ int ik_trace_start(struct ik_trace *t, int64_t now_ns)
 		t->state[ttl].tokens_at_ns = now_ns;
 	}
 	t->final_ttl = 0;
-	t->reach_ttl = 0;
 	t->cur_len = c->packet_len;
 	t->probe_count = 0;
 	t->in_flight = 0;
@@ -333,75 +331,6 @@ static bool hop_is_settled(const struct ik_trace *t, unsigned ttl)
 		if (!slot_is_settled(&t->state[ttl].slots[q]))
 			return false;
 	return true;
-}
-
-/* The last TTL of the first guess at the path length (cfg.guess_hops), 0 when off. */
-static unsigned guess_end(const struct ik_trace *t)
-{
-	const struct ik_trace_cfg *c = &t->cfg;
-	if (!c->guess_hops)
-		return 0;
-	unsigned end = (unsigned)c->first_ttl - 1 + c->guess_hops;
-	return end < c->max_ttl ? end : c->max_ttl;
-}
-
-/* What the path has told so far, taken once per call for slot_is_held(). */
-struct hold_view {
-	unsigned heard;  /* highest TTL whose probe was answered or timed out, 0 none */
-	bool is_silent;  /* a probe past the farthest TTL answered waited out its time */
-};
-
-static struct hold_view hold_view_of(const struct ik_trace *t)
-{
-	struct hold_view v = {0, false};
-	for (unsigned ttl = t->cfg.first_ttl; ttl <= last_ttl(t); ttl++) {
-		for (unsigned q = 0; q < t->cfg.nqueries; q++) {
-			enum slot_state st = t->state[ttl].slots[q].state;
-			if (st != SLOT_IDLE && st != SLOT_WAIT)
-				v.heard = ttl;
-			if (ttl > t->reach_ttl && (st == SLOT_PARKED || st == SLOT_LOST))
-				v.is_silent = true;
-		}
-	}
-	return v;
-}
-
-/*
- * True when an unsent query waits for the path to show that its TTL does not
- * lie past the destination (cfg.guess_hops). Every probe at or past the
- * destination's TTL reaches the destination, whose ICMP token bucket (Linux
- * icmp_ratelimit, a burst of hop_burst) refuses all but the first few: the
- * rest are probes spent for nothing. So past the guess, and past the TTL
- * after the farthest one answered, a TTL gets one probe until the hop before
- * it (or a farther one) answers; and those lone probes go only hop_burst -
- * nqueries TTLs ahead of the guess or of the farthest TTL heard from, so that
- * when one of them finds the destination, its bucket still holds the tokens
- * for the destination's own queries. v is hold_view_of(t).
- */
-static bool slot_is_held(const struct ik_trace *t, unsigned ttl, unsigned q,
-			 const struct hold_view *v)
-{
-	unsigned guess = guess_end(t);
-	if (!guess || t->state[ttl].slots[q].state != SLOT_IDLE)
-		return false;
-	/* A router answered at reach_ttl: the destination is at reach_ttl + 1 or farther. */
-	unsigned full = guess > t->reach_ttl + 1u ? guess : t->reach_ttl + 1u;
-	if (ttl <= full)
-		return false;
-	if (q > 0)
-		return true;
-	/* Room in the bucket for the lone probes and for the destination's other queries. */
-	unsigned burst = t->cfg.hop_burst, nq = t->cfg.nqueries;
-	unsigned lead = burst > nq ? burst - nq : 1u;
-	unsigned ahead = guess > v->heard ? guess : v->heard;
-	/*
-	 * The farthest TTL heard from went silent: a silent destination (or a
-	 * firewall) ends the path, and stepping through the rest a few TTLs per
-	 * timeout would take the longest. Ask every TTL left once.
-	 */
-	if (v->is_silent)
-		return false;
-	return ttl > ahead + lead;
 }
 
 /* Brings a hop's token estimate up to now (refill at one token per hop_refill_ms, capped at the burst). */
@@ -468,13 +397,12 @@ static bool farther_answered(const struct ik_trace *t, unsigned ttl)
 	return false;
 }
 
-/* True while some query past ttl is unsettled and free to be sent (not held: slot_is_held()). */
-static bool farther_pending(const struct ik_trace *t, unsigned ttl, const struct hold_view *v)
+/* True while some hop past ttl has not settled yet. */
+static bool farther_pending(const struct ik_trace *t, unsigned ttl)
 {
 	for (unsigned n = ttl + 1; n <= last_ttl(t); n++)
-		for (unsigned q = 0; q < t->cfg.nqueries; q++)
-			if (!slot_is_settled(&t->state[n].slots[q]) && !slot_is_held(t, n, q, v))
-				return true;
+		if (!hop_is_settled(t, n))
+			return true;
 	return false;
 }
 
@@ -509,8 +437,7 @@ static void update_done(struct ik_trace *t, int64_t now_ns)
  * firewalled hop costs one refill interval and not nqueries of them.
  * Returns the new state.
  */
-static enum slot_state decide(struct ik_trace *t, unsigned ttl, struct trace_slot *s,
-			      const struct hold_view *v)
+static enum slot_state decide(struct ik_trace *t, unsigned ttl, struct trace_slot *s)
 {
 	const struct ik_trace_cfg *c = &t->cfg;
 	struct trace_hopstate *h = &t->state[ttl];
@@ -527,30 +454,7 @@ static enum slot_state decide(struct ik_trace *t, unsigned ttl, struct trace_slo
 		return SLOT_RETRY;
 	}
 	/* Nothing answered past here yet; the hops beyond will tell. */
-	return farther_pending(t, ttl, v) ? SLOT_PARKED : SLOT_LOST;
-}
-
-/*
- * Held queries (slot_is_held()) are released by what the path tells; once
- * nothing is in flight, parked or free to send, nothing more will tell, and
- * they are given up (they print as '*').
- */
-static void release_or_drop_held(struct ik_trace *t)
-{
-	const struct ik_trace_cfg *c = &t->cfg;
-	if (!guess_end(t))
-		return;
-	struct hold_view v = hold_view_of(t);
-	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++)
-		for (unsigned q = 0; q < c->nqueries; q++)
-			if (!slot_is_settled(&t->state[ttl].slots[q]) && !slot_is_held(t, ttl, q, &v))
-				return;
-	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++) {
-		for (unsigned q = 0; q < c->nqueries; q++)
-			if (t->state[ttl].slots[q].state == SLOT_IDLE)
-				t->state[ttl].slots[q].state = SLOT_LOST;
-		t->hops[ttl].is_final = hop_is_settled(t, ttl);
-	}
+	return farther_pending(t, ttl) ? SLOT_PARKED : SLOT_LOST;
 }
 
 /* Settles probes whose wait is over, then decides every parked query (farthest first). */
@@ -607,12 +511,11 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 			s->state = SLOT_PARKED;
 		}
 	}
-	struct hold_view v = hold_view_of(t);
 	for (unsigned ttl = last_ttl(t); ttl >= c->first_ttl; ttl--) {
 		for (unsigned q = 0; q < c->nqueries; q++) {
 			struct trace_slot *s = &t->state[ttl].slots[q];
 			if (s->state == SLOT_PARKED) {
-				s->state = decide(t, ttl, s, &v);
+				s->state = decide(t, ttl, s);
 				if (s->state == SLOT_RETRY)
 					t->stats.retries++;
 			}
@@ -621,7 +524,6 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 		if (ttl == 0)
 			break;
 	}
-	release_or_drop_held(t);
 	update_done(t, now_ns);
 }
 
@@ -657,14 +559,11 @@ int ik_trace_next(struct ik_trace *t, int64_t now_ns, struct ik_trace_probe *pro
 	if (now_ns - t->last_send_ns < (int64_t)c->sendwait_us * 1000)
 		return 0;
 	int64_t token = (int64_t)c->hop_refill_ms * NS_PER_MS;
-	struct hold_view v = hold_view_of(t);
 	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++) {
 		struct trace_hopstate *h = &t->state[ttl];
 		for (unsigned q = 0; q < c->nqueries; q++) {
 			struct trace_slot *s = &h->slots[q];
 			if (s->state != SLOT_IDLE && s->state != SLOT_RETRY)
-				continue;
-			if (slot_is_held(t, ttl, q, &v))
 				continue;
 			refill(t, h, now_ns);
 			if (h->tokens_ns < token)
@@ -744,7 +643,6 @@ int64_t ik_trace_deadline(struct ik_trace *t, int64_t now_ns)
 	int64_t when = INT64_MAX;
 	int64_t token = (int64_t)c->hop_refill_ms * NS_PER_MS;
 	bool can_send = t->in_flight < c->window;
-	struct hold_view v = hold_view_of(t);
 	for (unsigned ttl = c->first_ttl; ttl <= c->max_ttl; ttl++) {
 		struct trace_hopstate *h = &t->state[ttl];
 		for (unsigned q = 0; q < c->nqueries; q++) {
@@ -754,7 +652,7 @@ int64_t ik_trace_deadline(struct ik_trace *t, int64_t now_ns)
 				at = ttl > last_ttl(t) ? now_ns
 						       : t->probes[s->probe].sent_ns + probe_timeout(t, ttl);
 			} else if ((s->state == SLOT_IDLE || s->state == SLOT_RETRY) &&
-				   ttl <= last_ttl(t) && can_send && !slot_is_held(t, ttl, q, &v)) {
+				   ttl <= last_ttl(t) && can_send) {
 				refill(t, h, now_ns);
 				at = h->tokens_ns >= token ? now_ns : now_ns + (token - h->tokens_ns);
 				int64_t gap = t->last_send_ns + (int64_t)c->sendwait_us * 1000;
@@ -853,8 +751,6 @@ static int record(struct ik_trace *t, uint32_t index, const struct ik_icmp *m, u
 		h->min_rtt_ns = r->rtt_ns;
 	h->answered++;
 	t->stats.replies++;
-	if (p->ttl > t->reach_ttl)
-		t->reach_ttl = p->ttl;
 	if (is_final && (!t->final_ttl || p->ttl < t->final_ttl))
 		t->final_ttl = p->ttl;
 	hop->is_final = hop_is_settled(t, p->ttl);

@@ -1379,14 +1379,6 @@ int cmd_trace(int argc, char **argv)
 		x.cfg.window = 3;
 	else
 		x.cfg.window = x.o.is_traceroute ? 16 : (uint16_t)(16 * x.cfg.nqueries);
-	/*
-	 * icmpkit's own default: those 16 hops get every query at once; past
-	 * them, one probe per TTL until the path shows it goes that far, so the
-	 * destination (whose bucket answers about 6) is not sent dozens of
-	 * probes it will refuse. traceroute's -N window keeps its behaviour.
-	 */
-	if (x.o.sim <= 0 && !x.o.is_report && !x.o.is_traceroute)
-		x.cfg.guess_hops = 16;
 	x.cfg.wait_ms = (uint32_t)(x.o.wait_s * 1000);
 	x.cfg.here_x10 = (uint16_t)(x.o.here * 10);
 	x.cfg.near_x10 = (uint16_t)(x.o.near * 10);

@@ -91,18 +91,6 @@ struct ik_trace_cfg {
 	bool is_mtu_discovery;
 	/* Stop at the first hop that answers an unreachable with an annotation (!N, !H, ...). */
 	bool is_stop_on_unreach;
-	/*
-	 * The first guess at the path length, in hops from first_ttl; 0: off.
-	 * Every probe with a TTL at or past the (unknown) destination reaches
-	 * it, and its ICMP bucket (hop_burst) refuses all but a few. So only
-	 * TTLs up to the guess, or up to one past the farthest TTL answered
-	 * (a router there means the destination is farther), get all
-	 * nqueries; past that a TTL gets one probe, at most hop_burst -
-	 * nqueries TTLs (at least 1) beyond the guess or the farthest TTL
-	 * heard from, so the destination's bucket keeps tokens for its own
-	 * queries.
-	 */
-	uint8_t guess_hops;
 };
 
 #define IK_TRACE_MAX_QUERIES 10
