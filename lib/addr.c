@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Family-tagged addresses and their text forms. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "icmpkit/addr.h"
@@ -49,4 +50,38 @@ int ik_addr_parse(const char *text, struct ik_addr *out)
 		return IK_OK;
 	}
 	return IK_ERR_SYNTAX;
+}
+
+socklen_t ik_addr_to_sockaddr(const struct ik_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (a->family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, a->bytes, 4);
+		return sizeof *sin;
+	}
+	if (a->family == 6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a->bytes, 16);
+		return sizeof *sin6;
+	}
+	return 0;
+}
+
+void ik_addr_from_sockaddr(const struct sockaddr_storage *ss, struct ik_addr *a)
+{
+	memset(a, 0, sizeof *a);
+	if (ss->ss_family == AF_INET) {
+		uint8_t b[4];
+		memcpy(b, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+		ik_addr_set4(a, b);
+	} else if (ss->ss_family == AF_INET6) {
+		uint8_t b[16];
+		memcpy(b, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+		ik_addr_set6(a, b);
+	}
 }

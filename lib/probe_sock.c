@@ -64,7 +64,7 @@ int ik_probe_sock_bind(int fd, const struct ik_addr *src, const char *ifname)
 	}
 	if (src && src->family) {
 		struct sockaddr_storage ss;
-		socklen_t sl = sockopt_sockaddr(src, 0, &ss);
+		socklen_t sl = ik_addr_to_sockaddr(src, 0, &ss);
 		if (bind(fd, (struct sockaddr *)&ss, sl) != 0)
 			return ik_err_sys(errno);
 	}
@@ -74,7 +74,7 @@ int ik_probe_sock_bind(int fd, const struct ik_addr *src, const char *ifname)
 int ik_probe_sock_send(int fd, const struct ik_addr *dst, const uint8_t *buf, size_t len)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sockopt_sockaddr(dst, 0, &ss);
+	socklen_t sl = ik_addr_to_sockaddr(dst, 0, &ss);
 	if (!sl)
 		return IK_ERR_INVALID;
 	ssize_t n = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl);
@@ -92,7 +92,7 @@ int ik_probe_sock_recv(int fd, uint8_t *buf, size_t cap, struct ik_addr *from, s
 	ssize_t n = recvmsg(fd, &m.mh, MSG_DONTWAIT);
 	if (n < 0)
 		return ik_err_sys(errno);
-	sockopt_from_sockaddr(&m.from, from);
+	ik_addr_from_sockaddr(&m.from, from);
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m.mh); c; c = CMSG_NXTHDR(&m.mh, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPNS &&
 		    c->cmsg_len >= CMSG_LEN(sizeof *ts)) {
@@ -113,7 +113,7 @@ int ik_probe_route(const struct ik_addr *dst, const struct ik_addr *want_src, co
 		return ik_err_sys(errno);
 	int rc = ik_probe_sock_bind(fd, want_src, ifname);
 	struct sockaddr_storage ss;
-	socklen_t sl = sockopt_sockaddr(dst, 33434, &ss);
+	socklen_t sl = ik_addr_to_sockaddr(dst, 33434, &ss);
 	/* connect() on UDP only picks the route and source; no packet leaves. */
 	if (rc == 0 && connect(fd, (struct sockaddr *)&ss, sl) != 0)
 		rc = ik_err_sys(errno);
@@ -122,7 +122,7 @@ int ik_probe_route(const struct ik_addr *dst, const struct ik_addr *want_src, co
 		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
 			rc = ik_err_sys(errno);
 		else
-			sockopt_from_sockaddr(&ss, src_out);
+			ik_addr_from_sockaddr(&ss, src_out);
 	}
 	if (rc == 0 && mtu_out) {
 		int mtu = 0;

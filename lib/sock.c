@@ -161,7 +161,7 @@ int ik_sock_bind_source(struct ik_sock *s, const struct ik_addr *src)
 	if (src->family != s->family)
 		return IK_ERR_INVALID;
 	struct sockaddr_storage ss;
-	socklen_t sl = sockopt_sockaddr(src, 0, &ss);
+	socklen_t sl = ik_addr_to_sockaddr(src, 0, &ss);
 	if (bind(s->fd, (struct sockaddr *)&ss, sl) != 0)
 		return ik_err_sys(errno);
 	return IK_OK;
@@ -269,7 +269,7 @@ int ik_sock_send(struct ik_sock *s, const struct ik_addr *dst, const uint8_t *bu
 	if (dst->family != s->family)
 		return IK_ERR_INVALID;
 	struct sockaddr_storage ss;
-	socklen_t sl = sockopt_sockaddr(dst, 0, &ss);
+	socklen_t sl = ik_addr_to_sockaddr(dst, 0, &ss);
 	ssize_t n = sendto(s->fd, buf, len, 0, (struct sockaddr *)&ss, sl);
 	if (n < 0)
 		return ik_err_sys(errno);
@@ -286,7 +286,7 @@ int ik_sock_recv(struct ik_sock *s, uint8_t *buf, size_t cap, bool is_blocking,
 	ssize_t n = recvmsg(s->fd, &m.mh, is_blocking ? 0 : MSG_DONTWAIT);
 	if (n < 0)
 		return ik_err_sys(errno);
-	sockopt_from_sockaddr(&m.from, &info->from);
+	ik_addr_from_sockaddr(&m.from, &info->from);
 	info->is_truncated = (m.mh.msg_flags & MSG_TRUNC) != 0;
 	info->has_ip_header = s->is_raw && s->family == 4;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m.mh); c; c = CMSG_NXTHDR(&m.mh, c)) {
@@ -314,7 +314,7 @@ int ik_sock_recv_err(struct ik_sock *s, uint8_t *buf, size_t cap, struct ik_sock
 		return ik_err_sys(errno);
 	err->quoted_len = (size_t)n > cap ? cap : (size_t)n;
 	if (m.mh.msg_namelen > 0)
-		sockopt_from_sockaddr(&m.from, &err->dst);
+		ik_addr_from_sockaddr(&m.from, &err->dst);
 	bool has_ee = false;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m.mh); c; c = CMSG_NXTHDR(&m.mh, c)) {
 		bool is_ee = (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
@@ -351,7 +351,7 @@ int ik_sock_recv_err(struct ik_sock *s, uint8_t *buf, size_t cap, struct ik_sock
 				memcpy(&off, CMSG_DATA(c) + sizeof ee,
 				       off_len < sizeof off ? off_len : sizeof off);
 				if (off.ss_family == AF_INET || off.ss_family == AF_INET6) {
-					sockopt_from_sockaddr(&off, &err->offender);
+					ik_addr_from_sockaddr(&off, &err->offender);
 					err->has_offender = true;
 				}
 			}

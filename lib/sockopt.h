@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Socket options and sockaddr conversion shared by sock.c and probe_sock.c (internal to lib/). */
+/* Socket options shared by sock.c and probe_sock.c (internal to lib/). */
 #ifndef ICMPKIT_SOCKOPT_H
 #define ICMPKIT_SOCKOPT_H
 
@@ -18,10 +18,6 @@ IK_WUR int sockopt_set_ttl(int fd, int family, int ttl);
 IK_WUR int sockopt_set_tos(int fd, int family, int tos);
 /* SO_BINDTODEVICE; an empty or too long name is ENODEV. Returns 0 or a system error. */
 IK_WUR int sockopt_bind_device(int fd, const char *ifname);
-/* Fills *ss for a and port (host order). Returns its length, or 0 for a bad family. */
-socklen_t sockopt_sockaddr(const struct ik_addr *a, uint16_t port, struct sockaddr_storage *ss);
-/* Reads the address out of a sockaddr the kernel filled; family 0 if neither v4 nor v6. */
-void sockopt_from_sockaddr(const struct sockaddr_storage *ss, struct ik_addr *a);
 
 /* Control buffer big enough for TTL, timestamps and an extended error. */
 #define SOCKOPT_CMSG_LEN 512

@@ -480,19 +480,7 @@ static const char *ping_pr_addr(struct ping_ctx *c, const struct ik_addr *a)
 	char name[NI_MAXHOST] = "";
 	if (!c->o->is_numeric && !sig_exit) {
 		struct sockaddr_storage ss;
-		memset(&ss, 0, sizeof ss);
-		socklen_t sl;
-		if (a->family == 4) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-			sin->sin_family = AF_INET;
-			memcpy(&sin->sin_addr, a->bytes, 4);
-			sl = sizeof *sin;
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-			sin6->sin6_family = AF_INET6;
-			memcpy(&sin6->sin6_addr, a->bytes, 16);
-			sl = sizeof *sin6;
-		}
+		socklen_t sl = ik_addr_to_sockaddr(a, 0, &ss);
 		if (getnameinfo((struct sockaddr *)&ss, sl, name, sizeof name, NULL, 0, NI_NAMEREQD))
 			name[0] = '\0';
 	}
@@ -1129,21 +1117,7 @@ static int ping_setup(struct ping_ctx *c)
 			return EXIT_USAGE;
 		}
 		struct sockaddr_storage ss;
-		memset(&ss, 0, sizeof ss);
-		socklen_t sl;
-		if (c->family == 4) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(1025);
-			memcpy(&sin->sin_addr, c->t->addr.bytes, 4);
-			sl = sizeof *sin;
-		} else {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(1025);
-			memcpy(&sin6->sin6_addr, c->t->addr.bytes, 16);
-			sl = sizeof *sin6;
-		}
+		socklen_t sl = ik_addr_to_sockaddr(&c->t->addr, 1025, &ss);
 		if (connect(pfd, (struct sockaddr *)&ss, sl) != 0) {
 			if (errno == EACCES && c->family == 4) {
 				if (!o->is_broadcast) {

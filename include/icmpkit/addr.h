@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "icmpkit/error.h"
 
@@ -35,6 +36,14 @@ bool ik_addr_equal(const struct ik_addr *a, const struct ik_addr *b);
 IK_WUR int ik_addr_format(const struct ik_addr *a, char *buf, size_t cap);
 /* Parses an IPv4 or IPv6 literal. Returns 0 or IK_ERR_SYNTAX. */
 IK_WUR int ik_addr_parse(const char *text, struct ik_addr *out);
+/*
+ * Fills *ss (zeroed first) with the address and a host-order port. Returns
+ * the length to pass to the socket call, or 0 for an unset family.
+ */
+socklen_t ik_addr_to_sockaddr(const struct ik_addr *a, uint16_t port,
+			      struct sockaddr_storage *ss);
+/* Reads the address out of a sockaddr; family 0 when neither IPv4 nor IPv6. */
+void ik_addr_from_sockaddr(const struct sockaddr_storage *ss, struct ik_addr *a);
 
 #ifdef __cplusplus
 }
