@@ -405,19 +405,7 @@ static void print_host(const struct trace_ctx *x, const struct ik_addr *a)
 	}
 	char name[NI_MAXHOST] = "";
 	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	socklen_t sl;
-	if (a->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, a->bytes, 4);
-		sl = sizeof *sin;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
-		sl = sizeof *sin6;
-	}
+	socklen_t sl = ik_addr_to_sockaddr(a, 0, &ss);
 	if (getnameinfo((struct sockaddr *)&ss, sl, name, sizeof name, NULL, 0, 0) != 0)
 		name[0] = '\0';
 	printf(" %s (%s)", name[0] ? name : text, text);
@@ -648,6 +636,28 @@ static int send_probe(struct trace_ctx *x, const struct ik_trace_probe *p, size_
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * Sleeps until an answer arrives on the ICMP (or TCP) socket or the engine's
+ * deadline dl passes, at most 1 s so signals are seen. Returns ppoll()'s result.
+ */
+static int wait_input(const struct trace_ctx *x, int64_t dl, int64_t now)
+{
+	int64_t wait = dl == INT64_MAX ? 1000000000 : dl - now;
+	if (wait < 0)
+		wait = 0;
+	if (wait > 1000000000)
+		wait = 1000000000;
+	struct pollfd pf[2] = {{.fd = ik_sock_fd(x->icmp), .events = POLLIN}};
+	nfds_t nf = 1;
+	if (x->tcp_fd >= 0) {
+		pf[1].fd = x->tcp_fd;
+		pf[1].events = POLLIN;
+		nf = 2;
+	}
+	struct timespec to = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
+	return ppoll(pf, nf, &to, NULL);
+}
+
 static void drain_icmp(struct trace_ctx *x)
 {
 	for (;;) {
@@ -714,20 +724,7 @@ static void run_loop(struct trace_ctx *x)
 		if (ik_trace_is_done(x->t))
 			break;
 		int64_t dl = ik_trace_deadline(x->t, now);
-		int64_t wait = dl == INT64_MAX ? 1000000000 : dl - now;
-		if (wait < 0)
-			wait = 0;
-		if (wait > 1000000000)
-			wait = 1000000000;
-		struct pollfd pf[2] = {{.fd = ik_sock_fd(x->icmp), .events = POLLIN}};
-		nfds_t nf = 1;
-		if (x->tcp_fd >= 0) {
-			pf[1].fd = x->tcp_fd;
-			pf[1].events = POLLIN;
-			nf = 2;
-		}
-		struct timespec to = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
-		int r = ppoll(pf, nf, &to, NULL);
+		int r = wait_input(x, dl, now);
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r > 0) {
@@ -748,19 +745,7 @@ static void report_name(const struct trace_ctx *x, const struct ik_addr *a, char
 	if (x->o.is_numeric)
 		return;
 	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	socklen_t sl;
-	if (a->family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, a->bytes, 4);
-		sl = sizeof *sin;
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, a->bytes, 16);
-		sl = sizeof *sin6;
-	}
+	socklen_t sl = ik_addr_to_sockaddr(a, 0, &ss);
 	char name[NI_MAXHOST];
 	if (getnameinfo((struct sockaddr *)&ss, sl, name, sizeof name, NULL, 0, NI_NAMEREQD) == 0)
 		snprintf(out, cap, "%s", name);
@@ -1002,20 +987,7 @@ static int mp_run_batch(struct trace_ctx *x, struct mp_run *r)
 		}
 		if (mp_all_done(r))
 			break;
-		int64_t wait = dl == INT64_MAX ? 1000000000 : dl - now;
-		if (wait < 0)
-			wait = 0;
-		if (wait > 1000000000)
-			wait = 1000000000;
-		struct pollfd pf[2] = {{.fd = ik_sock_fd(x->icmp), .events = POLLIN}};
-		nfds_t nf = 1;
-		if (x->tcp_fd >= 0) {
-			pf[1].fd = x->tcp_fd;
-			pf[1].events = POLLIN;
-			nf = 2;
-		}
-		struct timespec to = {.tv_sec = wait / 1000000000, .tv_nsec = wait % 1000000000};
-		int rc = ppoll(pf, nf, &to, NULL);
+		int rc = wait_input(x, dl, now);
 		if (rc < 0 && errno != EINTR)
 			return sys_fail(x, "poll", ik_err_sys(errno));
 		if (rc > 0) {
