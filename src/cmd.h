@@ -14,6 +14,7 @@ int cmd_guard(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_ping(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 /*
  * Drops root for good: setgroups, setresgid, setresuid, and with them every

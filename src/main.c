@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"lab", NULL, cmd_lab, "build real test networks in network namespaces"},
 	{"ping", "ping", cmd_ping, "send ICMP echo (iputils ping compatible), timestamp and probe"},
 	{"trace", "traceroute", cmd_trace, "trace the path to a host (traceroute, Paris, per-hop pacing)"},
+	{"watch", NULL, cmd_watch, "watch ICMP for floods, tunnels, smurf, ping of death, forged errors"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* A fixed-size hash table for watch's state: set-associative, evicting the least recently seen entry. */
+#ifndef ICMPKIT_LIB_WATCH_TABLE_H
+#define ICMPKIT_LIB_WATCH_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Why this shape: under a flood of spoofed sources every packet may bring a
+ * new key, so the table must never grow and never rehash. Each key hashes
+ * to one bucket of WT_WAYS entries; a new key takes a free entry there or
+ * evicts the entry seen longest ago. Memory is allocated once (calloc, so
+ * pages become resident only when used), lookups touch one or two cache
+ * lines, and the hash is keyed with a random seed so an attacker cannot
+ * crowd one bucket on purpose.
+ *
+ * Every entry starts with struct wt_head; the key follows it, then the
+ * caller's value. A tag of 0 marks a free entry.
+ */
+#define WT_WAYS 8
+
+struct wt_head {
+	uint64_t tag;    /* hash | 1; 0 = free */
+	int64_t last_ns; /* last time the entry was used, for eviction */
+};
+
+struct wt_table {
+	const char *name;
+	uint8_t *slots;
+	size_t entry_size;
+	size_t key_size;
+	uint64_t bucket_mask;
+	uint64_t capacity;
+	uint64_t used;
+	uint64_t evictions;
+	/* Called before an entry is evicted or removed (may be NULL). */
+	void (*on_evict)(void *ctx, void *entry, const char *why);
+	void *ctx;
+};
+
+/*
+ * Allocates a table of about budget bytes (rounded down to a power-of-two
+ * number of buckets, at least one). entry_size includes the head and key.
+ * Returns 0 or -1 when memory is short.
+ */
+int wt_init(struct wt_table *t, const char *name, size_t entry_size, size_t key_size,
+	    size_t budget);
+void wt_free(struct wt_table *t);
+size_t wt_bytes(const struct wt_table *t);
+
+/* The entry for key, or NULL. Marks it used at now_ns. */
+void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns);
+
+/*
+ * The entry for key, made (zeroed, key copied) when missing, evicting the
+ * least recently used entry of its bucket when the bucket is full.
+ * *is_new says whether it was made. Never fails.
+ */
+void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new);
+
+/* Frees an entry (on_evict is called with why). */
+void wt_remove(struct wt_table *t, void *entry, const char *why);
+
+/* The entry at index i (0 <= i < capacity), for sweeps; NULL when free. */
+void *wt_at(struct wt_table *t, uint64_t i);
+
+/* The caller's key and value inside an entry. */
+static inline void *wt_key(void *entry)
+{
+	return (uint8_t *)entry + sizeof(struct wt_head);
+}
+
+/* A keyed 64-bit hash of len bytes (len a multiple of 8). */
+uint64_t wt_hash(const uint64_t seed[2], const void *key, size_t len);
+
+#endif
