@@ -145,6 +145,14 @@ static bool watch_is_due(const struct ik_watch *w, int64_t last_ns, int64_t now_
 	return last_ns == 0 || now_ns - last_ns >= (int64_t)w->conf.alert_interval * NS_PER_SEC;
 }
 
+bool watch_alert_due(struct ik_watch *w, int64_t last_ns, int64_t now_ns)
+{
+	if (watch_is_due(w, last_ns, now_ns))
+		return true;
+	w->stats.alerts_suppressed++;
+	return false;
+}
+
 bool watch_alert(struct ik_watch *w, uint32_t sid, const struct watch_pkt *wp,
 		 const struct watch_addr *a, struct ik_watch_alert *extra, const char *fmt, ...)
 {

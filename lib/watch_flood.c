@@ -129,7 +129,8 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 	if (watch_window_roll(&s->win_ns, wp->ts_ns, NS_PER_SEC))
 		s->echo_requests = 0;
 	s->echo_requests++;
-	if (s->echo_requests > c->flood_source_rate) {
+	if (s->echo_requests > c->flood_source_rate &&
+	    watch_alert_due(w, s->alerted_flood_ns, wp->ts_ns)) {
 		struct ik_watch_alert a = {.count = s->echo_requests,
 					   .threshold = c->flood_source_rate, .sources = 1};
 		char src[64];
@@ -153,12 +154,16 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 	d->echo_requests++;
 	watch_bit_set(d->source_bits, 4, watch_addr_hash(w, &wp->src));
 	watch_talker_add(d->top, &wp->src);
-	if (d->echo_requests <= c->flood_destination_rate)
+	if (d->echo_requests <= c->flood_destination_rate ||
+	    !watch_alert_due(w, d->alerted_flood_ns, wp->ts_ns))
 		return;
-	uint32_t sources = watch_linear_count(d->source_bits, 4);
 	uint64_t top = 0;
 	for (int i = 0; i < IK_WATCH_TOP_TALKERS; i++)
 		top = d->top[i].packets > top ? d->top[i].packets : top;
+	uint32_t sources = watch_linear_count(d->source_bits, 4);
+	/* One source above its own threshold explains it: that alert says it already. */
+	if (sources < c->flood_distributed_sources && top > c->flood_source_rate)
+		return;
 	char dst[64];
 	if (ik_addr_format(&wp->p->ip.dst, dst, sizeof dst) < 0)
 		dst[0] = '\0';
@@ -171,7 +176,7 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 			       "sources (threshold %u/s from %u sources); the busiest sent %llu",
 			       d->echo_requests, dst, sources, c->flood_destination_rate,
 			       c->flood_distributed_sources, (unsigned long long)top);
-	} else if (top <= c->flood_source_rate) {
+	} else {
 		/* Several sources, none a flood alone: only the aggregate shows it. */
 		watch_fill_top(&a, d);
 		watch_alert_at(w, IK_SID_FLOOD_DESTINATION, wp, &d->alerted_flood_ns, &a,
@@ -192,7 +197,7 @@ static void watch_sweep(struct ik_watch *w, const struct watch_pkt *wp, struct w
 	s->recon_queries++;
 	watch_bit_set(s->recon_bits, 2, watch_addr_hash(w, &wp->dst));
 	uint32_t n = watch_linear_count(s->recon_bits, 2);
-	if (n < c->recon_destinations)
+	if (n < c->recon_destinations || !watch_alert_due(w, s->alerted_sweep_ns, wp->ts_ns))
 		return;
 	char src[64];
 	if (ik_addr_format(&wp->p->ip.src, src, sizeof src) < 0)
@@ -229,8 +234,10 @@ static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 	d->unsolicited++;
 	watch_bit_set(&d->responder_bits, 1, watch_addr_hash(w, &wp->src));
 	watch_talker_add(d->top, &wp->src);
+	if (d->unsolicited < c->smurf_replies)
+		return;
 	uint32_t responders = watch_linear_count(&d->responder_bits, 1);
-	if (d->unsolicited < c->smurf_replies || responders < c->smurf_responders)
+	if (responders < c->smurf_responders || !watch_alert_due(w, d->alerted_smurf_ns, wp->ts_ns))
 		return;
 	char dst[64];
 	if (ik_addr_format(&wp->p->ip.dst, dst, sizeof dst) < 0)

@@ -57,6 +57,9 @@ __attribute__((format(printf, 6, 7))) bool watch_alert_at(struct ik_watch *w, ui
 							  struct ik_watch_alert *extra,
 							  const char *fmt, ...);
 
+/* True when an alert kept at *last_ns may fire again now; counts the ones held back. */
+bool watch_alert_due(struct ik_watch *w, int64_t last_ns, int64_t now_ns);
+
 uint64_t watch_addr_hash(const struct ik_watch *w, const struct watch_addr *a);
 void watch_addr_to_ik(const struct watch_addr *a, struct ik_addr *out);
 bool watch_addr_is_v4(const struct watch_addr *a);

@@ -54,7 +54,8 @@ static void watch_quote_checks(struct ik_watch *w, const struct watch_pkt *wp)
 	const struct ik_quote *q = &m->quote;
 	if (!ik_icmp_is_error(m->version, m->type))
 		return;
-	if (m->quote_err == IK_ERR_TRUNCATED || m->quote_err == IK_ERR_BAD_LENGTH) {
+	/* With is_present the IP header decoded and only the transport bytes fell short. */
+	if (!q->is_present && (m->quote_err == IK_ERR_TRUNCATED || m->quote_err == IK_ERR_BAD_LENGTH)) {
 		watch_alert(w, IK_SID_QUOTE_TRUNCATED, wp, NULL, NULL,
 			    "error (type %u code %u) quotes %zu bytes, not a whole IP header", m->type,
 			    m->code, m->data_len);

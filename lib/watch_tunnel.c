@@ -7,11 +7,12 @@
 #include "icmpkit/cksum.h"
 #include "watch_int.h"
 
-/* ptunnel's and ptunnel-ng's default magic, the first 4 payload bytes of every packet. */
+/* The first 4 payload bytes of every packet: ptunnel's magic and ptunnel-ng's default. */
 #define PTUNNEL_MAGIC 0xd5200880u
+#define PTUNNEL_NG_MAGIC 0xdeadc0deu
 /* Payload bytes sampled for the entropy and hashed for the echo check. */
 #define TUNNEL_ENTROPY_MIN 32
-#define TUNNEL_HASH_BYTES 256
+#define TUNNEL_HASH_BYTES 64
 /* Score weights: a reply that does not echo its request is what RFC 792 forbids. */
 #define SCORE_SIZES 3
 #define SCORE_ENTROPY 3
@@ -285,9 +286,13 @@ void watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
 		f->entropy_sum += watch_entropy(w, p, n);
 		f->entropy_samples++;
 	}
-	if (n >= 4 && ((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]) ==
-			      PTUNNEL_MAGIC)
+	uint32_t magic = n >= 4 ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+					  (uint32_t)p[2] << 8 | p[3]
+				: 0;
+	if (magic == PTUNNEL_MAGIC)
 		watch_signature(w, wp, f, IK_SID_TUNNEL_PTUNNEL, "ptunnel magic 0xd5200880");
+	else if (magic == PTUNNEL_NG_MAGIC)
+		watch_signature(w, wp, f, IK_SID_TUNNEL_PTUNNEL, "ptunnel-ng magic 0xdeadc0de");
 	else if (watch_is_ip_inside(p, n))
 		watch_signature(w, wp, f, IK_SID_TUNNEL_ICMPTX, "a whole IP packet");
 	if (count >= w->conf.tunnel_min_packets)
