@@ -46,6 +46,14 @@ else
 fi
 
 echo
+echo "== watch: icmpkit watch -r vs tshark on a generated 1M-frame ICMP mix; live hping3 flood in a lab (bench/watch.sh)"
+if ninja -C "$build" bench/watch_gen >/dev/null; then
+	"$here/watch.sh" "$build" "${BENCH_REPEATS:-3}" | tee -a "$out"
+else
+	echo "(watch benchmark not run: bench/watch_gen did not build)"
+fi
+
+echo
 echo "== summary ($(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores; never a pass/fail)"
 awk '/^RESULT / {v[$2] = $3}
 function show(label, key, unit, goal) {
@@ -79,4 +87,15 @@ END {
 	show("  hops found of 11", "trace_d2_drained_icmpkit_trace_hops", "hops", "goal 11")
 	show("traceroute -T, 2 ms/router, drained, hops", "trace_d2_drained_traceroute_t_hops", "hops", "")
 	show("tracepath, 2 ms/router, drained", "trace_d2_drained_tracepath_rtt_x", "x RTT", "")
+	show("icmpkit watch -r -q, 1M-frame mix, one core", "watch_icmpkit_pps", "pkts/s", "")
+	show("  the same with --eve to a file", "watch_icmpkit_eve_pps", "pkts/s", "")
+	show("tshark -Y icmp -T fields, same capture", "watch_tshark_pps", "pkts/s", "")
+	show("  ratio icmpkit watch / tshark", "watch_ratio", "x", "goal >= 50")
+	show("icmpkit watch peak RSS", "watch_icmpkit_rss_mb", "MB", "")
+	show("tshark -Y icmp peak RSS", "watch_tshark_rss_mb", "MB", "")
+	show("watch alerts on the mix", "watch_mixed_alerts", "alerts", "")
+	show("watch live: flood frames on the pc2 link", "watch_live_wire_frames", "frames", "")
+	show("watch live: kernel_packets", "watch_live_kernel_packets", "frames", "")
+	show("watch live: kernel_drops", "watch_live_kernel_drops", "frames", "goal 0")
+	show("watch live: frames processed", "watch_live_frames", "frames", "")
 }' "$out"

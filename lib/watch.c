@@ -120,6 +120,17 @@ void ik_watch_free(struct ik_watch *w)
 static void watch_emit(struct ik_watch *w, uint32_t sid, const struct watch_pkt *wp,
 		       struct ik_watch_alert *extra, const char *fmt, va_list ap)
 {
+	/* A flood of spoofed sources must not turn into a flood of alerts. */
+	uint32_t slot = (sid - 9100000u) % WATCH_SID_SLOTS;
+	int64_t second = wp->ts_ns / NS_PER_SEC;
+	if (w->sig_second[slot] != second) {
+		w->sig_second[slot] = second;
+		w->sig_count[slot] = 0;
+	}
+	if (++w->sig_count[slot] > w->conf.alert_rate) {
+		w->stats.alerts_suppressed++;
+		return;
+	}
 	struct ik_watch_alert local;
 	struct ik_watch_alert *a = extra ? extra : &local;
 	if (!extra)

@@ -29,6 +29,7 @@ void ik_watch_conf_defaults(struct ik_watch_conf *conf)
 		.recon_destinations = 16,
 		.recon_window = 10,
 		.alert_interval = 10,
+		.alert_rate = 20,
 		.flow_timeout = 60,
 		.memory_cap_mib = 64,
 	};
@@ -93,6 +94,7 @@ static const struct conf_key watch_keys[] = {
 	WK_U(recon_destinations, 2, 128),
 	WK_U(recon_window, 1, 3600),
 	WK_U(alert_interval, 0, 86400),
+	WK_U(alert_rate, 1, 1000000),
 	WK_U(flow_timeout, 1, 86400),
 	WK_U(memory_cap_mib, 4, 65536),
 	{"broadcast", CONF_CUSTOM, 0, 0, 0, watch_conf_broadcast},

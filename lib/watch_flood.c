@@ -265,7 +265,9 @@ void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp)
 		char dst[64];
 		if (ik_addr_format(&wp->p->ip.dst, dst, sizeof dst) < 0)
 			dst[0] = '\0';
-		watch_alert(w, IK_SID_SMURF_BROADCAST, wp, NULL, NULL,
+		/* Keyed on the broadcast address alone: spoofed sources must not
+		 * make one alert each. */
+		watch_alert(w, IK_SID_SMURF_BROADCAST, wp, &wp->dst, NULL,
 			    "echo request to %s %s: every host that answers sends its reply to "
 			    "the source address",
 			    wp->p->ip.version == 4 ? "broadcast address" : "multicast group", dst);

@@ -7,7 +7,8 @@
 #include "watch_table.h"
 
 #define NS_PER_SEC 1000000000ll
-#define WATCH_ENTROPY_TABLE 2048 /* c*log2(c) precomputed for counts below this */
+#define WATCH_ENTROPY_TABLE 2048
+#define WATCH_SID_SLOTS 100 /* sids are 9100000 + 0..99 */ /* c*log2(c) precomputed for counts below this */
 
 /* Addresses as 16 bytes (IPv4 mapped into ::ffff:0:0/96), the tables' key unit. */
 struct watch_addr {
@@ -39,6 +40,9 @@ struct ik_watch {
 	struct wt_table connections;
 	struct wt_table alerts;
 	struct ik_watch_stats stats;
+	/* Per signature: the second being counted and the alerts raised in it. */
+	int64_t sig_second[WATCH_SID_SLOTS];
+	uint32_t sig_count[WATCH_SID_SLOTS];
 	float clog2c[WATCH_ENTROPY_TABLE]; /* c * log2(c) */
 	uint16_t hist[256];                /* scratch for the entropy of one payload */
 	uint16_t dhist[256];

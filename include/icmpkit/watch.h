@@ -45,6 +45,7 @@ struct ik_watch_conf {
 	unsigned recon_destinations;     /* distinct destinations that make a sweep */
 	unsigned recon_window;           /* ... within this many seconds */
 	unsigned alert_interval;         /* seconds before the same alert repeats */
+	unsigned alert_rate;             /* alerts per signature per second, at most */
 	unsigned flow_timeout;           /* seconds of silence that end an ICMP flow */
 	unsigned memory_cap_mib;         /* all state tables together */
 	unsigned broadcast_count;
