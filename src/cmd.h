@@ -4,6 +4,7 @@
 #define ICMPKIT_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Exit codes, documented in every man page. */
 enum { EXIT_OK = 0, EXIT_NOREPLY = 1, EXIT_USAGE = 2 };
@@ -23,6 +24,15 @@ int cmd_watch(int argc, char **argv);
  * failure.
  */
 int privs_drop(const char *prog);
+
+struct ik_addr;
+/*
+ * Adds addresses to icmpkit guard's blocked4/blocked6 sets in one nft
+ * transaction, with a timeout in seconds (0: the set's own). Prints why
+ * and returns -1 when nft is missing, we lack CAP_NET_ADMIN or the table
+ * is not loaded.
+ */
+int guard_block_sources(const struct ik_addr *addrs, size_t count, unsigned timeout_s);
 
 /*
  * The one range-checked number parser for every numeric option: rejects

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "icmpkit/addr.h"
 #include "icmpkit/guard.h"
 #ifdef IK_HAVE_XDP
 #include "guard_xdp.h"
@@ -478,6 +479,42 @@ static int guard_xdp_cmd(int argc, char **argv, const char *conf_path, long long
 		GUARD_PROG);
 	return EXIT_USAGE;
 #endif
+}
+
+int guard_block_sources(const struct ik_addr *addrs, size_t count, unsigned timeout_s)
+{
+	char nft[PATH_MAX];
+	if (count == 0)
+		return 0;
+	if (guard_preflight(nft, sizeof nft) < 0)
+		return -1;
+	/* One transaction: every address goes in, or none does. */
+	size_t cap = 128 + count * 96;
+	char *script = malloc(cap);
+	if (!script)
+		return -1;
+	size_t len = 0;
+	for (size_t i = 0; i < count; i++) {
+		char text[64];
+		if (ik_addr_format(&addrs[i], text, sizeof text) < 0)
+			continue;
+		char timeout[32] = "";
+		if (timeout_s)
+			snprintf(timeout, sizeof timeout, " timeout %us", timeout_s);
+		int n = snprintf(script + len, cap - len, "add element inet %s blocked%c { %s%s }\n",
+				 IK_GUARD_TABLE, addrs[i].family == 6 ? '6' : '4', text, timeout);
+		if (n < 0 || (size_t)n >= cap - len)
+			break;
+		len += (size_t)n;
+	}
+	char *argv[] = {nft, "-f", "/dev/stdin", NULL};
+	int rc = guard_run_nft(argv, script, NULL, false);
+	free(script);
+	if (rc != 0)
+		fprintf(stderr, "%s: nft could not add to the blocked sets (exit %d): is `icmpkit "
+				"guard apply` loaded?\n",
+			GUARD_PROG, rc);
+	return rc == 0 ? 0 : -1;
 }
 
 int cmd_guard(int argc, char **argv)

@@ -27,6 +27,7 @@
 #define WATCH_FILTER_MAX 4096
 #define WATCH_CONF_MAX (1024 * 1024)
 #define WATCH_JSON_BUF (256 * 1024)
+#define WATCH_BLOCK_MAX 64
 
 /*
  * What the kernel hands us: ICMP, ICMPv6, every IPv4/IPv6 fragment (ping
@@ -52,6 +53,7 @@ struct watch_opts {
 	long long duration;
 	long long buffer_kib;
 	long long snaplen;
+	long long block_seconds; /* --block: 0 off, -1 guard's set timeout */
 	char filter[WATCH_FILTER_MAX];
 };
 
@@ -76,6 +78,12 @@ struct watch_ctx {
 	int64_t next_stats_ns; /* packet time (offline) or monotonic (live) */
 	int64_t start_mono_ns;
 	int current_cap;       /* the capture pcap_dispatch is reading */
+	/* --block: sources waiting for the next nft call, and those already sent. */
+	struct ik_addr block_pending[WATCH_BLOCK_MAX];
+	int block_pending_count;
+	struct ik_addr block_done[WATCH_BLOCK_MAX];
+	int64_t block_done_ns[WATCH_BLOCK_MAX];
+	bool is_block_failed;
 };
 
 static volatile sig_atomic_t watch_stop;
@@ -113,6 +121,8 @@ static void watch_usage(FILE *out)
 		"  -B KIB               kernel capture buffer in KiB (default 32768)\n"
 		"  -s SNAPLEN           bytes kept of each packet (default 2048)\n"
 		"  -p                   do not put the interfaces in promiscuous mode\n"
+		"  --block[=SECONDS]    add the sources of flood, tunnel and smurf alerts to\n"
+		"                       icmpkit guard's blocked sets (needs guard apply, root)\n"
 		"  --sigs               print the signature table and exit\n"
 		"  -h, --help           this text\n\n"
 		"FILTER is a pcap filter ANDed with watch's own (ICMP, fragments, TCP SYN).\n"
@@ -133,7 +143,7 @@ static void watch_print_sigs(void)
 /* Returns 0 to run, 1 when done (--help, --sigs), -1 on a bad command line. */
 static int watch_parse(int argc, char **argv, struct watch_opts *o)
 {
-	enum { OPT_EVE = 256, OPT_SET, OPT_STATS, OPT_FLOWS, OPT_DURATION, OPT_SIGS };
+	enum { OPT_EVE = 256, OPT_SET, OPT_STATS, OPT_FLOWS, OPT_DURATION, OPT_SIGS, OPT_BLOCK };
 	static const struct option longs[] = {
 		{"eve", required_argument, NULL, OPT_EVE},
 		{"set", required_argument, NULL, OPT_SET},
@@ -141,6 +151,7 @@ static int watch_parse(int argc, char **argv, struct watch_opts *o)
 		{"flows", no_argument, NULL, OPT_FLOWS},
 		{"duration", required_argument, NULL, OPT_DURATION},
 		{"sigs", no_argument, NULL, OPT_SIGS},
+		{"block", optional_argument, NULL, OPT_BLOCK},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -205,6 +216,12 @@ static int watch_parse(int argc, char **argv, struct watch_opts *o)
 			break;
 		case OPT_DURATION:
 			if (opt_number(WATCH_PROG, "--duration", optarg, 1, 31536000, &o->duration))
+				return -1;
+			break;
+		case OPT_BLOCK:
+			o->block_seconds = -1;
+			if (optarg && opt_number(WATCH_PROG, "--block", optarg, 1, 31536000,
+						 &o->block_seconds))
 				return -1;
 			break;
 		case OPT_SIGS:
@@ -421,6 +438,66 @@ static void watch_fast_alert(struct watch_ctx *ctx, const struct ik_watch_alert 
 		fflush(stdout);
 }
 
+/* Queues a source for guard's blocked set, once per block period. */
+static void watch_block_add(struct watch_ctx *ctx, const struct ik_addr *a, int64_t now_ns)
+{
+	int64_t period = (ctx->opt.block_seconds > 0 ? ctx->opt.block_seconds : 60) * 1000000000;
+	int oldest = 0;
+	for (int i = 0; i < WATCH_BLOCK_MAX; i++) {
+		if (ctx->block_done_ns[i] && ik_addr_equal(&ctx->block_done[i], a) &&
+		    now_ns - ctx->block_done_ns[i] < period)
+			return;
+		if (ctx->block_done_ns[i] < ctx->block_done_ns[oldest])
+			oldest = i;
+	}
+	if (ctx->block_pending_count >= WATCH_BLOCK_MAX)
+		return;
+	ctx->block_done[oldest] = *a;
+	ctx->block_done_ns[oldest] = now_ns;
+	ctx->block_pending[ctx->block_pending_count++] = *a;
+}
+
+/*
+ * Who to block, like fail2ban: the flooding source, the top talkers of a
+ * flood from a few sources, the amplifiers answering a smurf victim, the
+ * tunnel's sender. Never the source of a broadcast echo (it is the spoofed
+ * victim) nor the thousands of spoofed sources of a distributed flood.
+ */
+static void watch_block_alert(struct watch_ctx *ctx, const struct ik_watch_alert *a)
+{
+	switch (a->sig->sid) {
+	case IK_SID_FLOOD_SOURCE:
+	case IK_SID_TUNNEL:
+	case IK_SID_TUNNEL_PTUNNEL:
+	case IK_SID_TUNNEL_ICMPTX:
+		watch_block_add(ctx, &a->src, a->ts_ns);
+		break;
+	case IK_SID_FLOOD_DESTINATION:
+	case IK_SID_SMURF_VICTIM:
+		for (int i = 0; i < a->top_count; i++)
+			watch_block_add(ctx, &a->top[i].addr, a->ts_ns);
+		break;
+	default:
+		break;
+	}
+}
+
+static void watch_block_flush(struct watch_ctx *ctx)
+{
+	if (ctx->block_pending_count == 0 || ctx->is_block_failed)
+		return;
+	unsigned timeout = ctx->opt.block_seconds > 0 ? (unsigned)ctx->opt.block_seconds : 0;
+	if (guard_block_sources(ctx->block_pending, (size_t)ctx->block_pending_count, timeout) < 0)
+		ctx->is_block_failed = true; /* said once; alerts go on */
+	else
+		for (int i = 0; i < ctx->block_pending_count; i++) {
+			char t[64];
+			watch_format(&ctx->block_pending[i], t, sizeof t);
+			fprintf(stderr, "%s: blocked %s\n", WATCH_PROG, t);
+		}
+	ctx->block_pending_count = 0;
+}
+
 static void watch_on_alert(void *user, const struct ik_watch_alert *a)
 {
 	struct watch_ctx *ctx = user;
@@ -428,6 +505,8 @@ static void watch_on_alert(void *user, const struct ik_watch_alert *a)
 		watch_eve_alert(ctx, a);
 	if (!ctx->opt.is_quiet)
 		watch_fast_alert(ctx, a);
+	if (ctx->opt.block_seconds)
+		watch_block_alert(ctx, a);
 }
 
 static void watch_on_flow(void *user, const struct ik_watch_flow *f)
@@ -763,6 +842,7 @@ static int watch_live(struct watch_ctx *ctx)
 				return -1;
 			}
 		}
+		watch_block_flush(ctx);
 	}
 	return 0;
 }
@@ -818,8 +898,9 @@ int cmd_watch(int argc, char **argv)
 		}
 		ctx->has_eve = true;
 	}
-	/* The capture and the EVE file are open: nothing after this needs root. */
-	if (privs_drop(WATCH_PROG) < 0)
+	/* The capture and the EVE file are open: nothing after this needs root,
+	 * except nft for --block, which keeps it. */
+	if (!ctx->opt.block_seconds && privs_drop(WATCH_PROG) < 0)
 		goto out;
 	if (!ctx->is_live && !ctx->opt.is_quiet)
 		setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
@@ -841,6 +922,7 @@ int cmd_watch(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	ctx->start_mono_ns = watch_mono_ns();
 	int lrc = ctx->is_live ? watch_live(ctx) : watch_offline(ctx);
+	watch_block_flush(ctx);
 	bool is_out_failed = false;
 	if (ctx->has_eve)
 		watch_eve_stats(ctx, ctx->last_ns ? ctx->last_ns : (int64_t)time(NULL) * 1000000000);
