@@ -244,8 +244,8 @@ void ik_watch_frame(struct ik_watch *w, enum ik_link link, const uint8_t *frame,
 		return; /* only the first fragment's header: no payload to judge */
 	if (p.icmp_err != IK_OK && p.icmp_err != IK_ERR_BAD_CHECKSUM)
 		return;
-	watch_flood_packet(w, &wp);
-	watch_tunnel_packet(w, &wp);
+	bool is_solicited = watch_tunnel_packet(w, &wp);
+	watch_flood_packet(w, &wp, is_solicited);
 	watch_forged_packet(w, &wp);
 	if (w->cb.flow && w->now_ns >= w->next_sweep_ns) {
 		w->next_sweep_ns = w->now_ns + NS_PER_SEC;

@@ -107,25 +107,9 @@ static void watch_fill_top(struct ik_watch_alert *a, const struct watch_dst_entr
 }
 
 static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
-			       struct watch_src_entry *s, bool is_broadcast)
+			       struct watch_src_entry *s)
 {
 	const struct ik_watch_conf *c = &w->conf;
-	const struct ik_icmp *m = &wp->p->icmp;
-	/*
-	 * Remember its identifiers, so replies to it count as solicited. Not
-	 * for a broadcast request: the smurf's is spoofed from the victim and
-	 * on the victim's own LAN it looks just like one the victim sent.
-	 */
-	bool is_known = is_broadcast;
-	for (int i = 0; i < 4; i++)
-		is_known |= s->echo_ids[i] == m->id;
-	if (!is_broadcast)
-		s->echo_ns = wp->ts_ns;
-	if (!is_known) {
-		memmove(s->echo_ids + 1, s->echo_ids, 3 * sizeof s->echo_ids[0]);
-		s->echo_ids[0] = m->id;
-	}
-
 	if (watch_window_roll(&s->win_ns, wp->ts_ns, NS_PER_SEC))
 		s->echo_requests = 0;
 	s->echo_requests++;
@@ -209,18 +193,16 @@ static void watch_sweep(struct ik_watch *w, const struct watch_pkt *wp, struct w
 		       src, n, s->recon_queries, c->recon_window, c->recon_destinations);
 }
 
-/* An echo reply toward a host that sent no echo request with its identifier. */
+/*
+ * An echo reply toward a host whose echo flow to this responder (same
+ * identifier) saw no request. A request to a broadcast address makes a
+ * flow with the broadcast address, so the hosts answering it are
+ * unsolicited too: the smurf's request is spoofed from the victim and on
+ * the victim's own LAN it looks just like one the victim sent.
+ */
 static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 {
 	const struct ik_watch_conf *c = &w->conf;
-	struct watch_src_entry *asker =
-		wt_find(&w->sources, watch_addr_hash(w, &wp->dst), &wp->dst, wp->ts_ns);
-	if (asker && wp->ts_ns - asker->echo_ns < 10 * NS_PER_SEC) {
-		for (int i = 0; i < 4; i++) {
-			if (asker->echo_ids[i] == wp->p->icmp.id)
-				return;
-		}
-	}
 	bool is_new;
 	struct watch_dst_entry *d =
 		wt_get(&w->destinations, watch_addr_hash(w, &wp->dst), &wp->dst, wp->ts_ns, &is_new);
@@ -251,11 +233,12 @@ static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 		       d->unsolicited, dst, responders, dst, c->smurf_replies, c->smurf_responders);
 }
 
-void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp)
+void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp, bool is_solicited)
 {
 	const struct ik_icmp *m = &wp->p->icmp;
 	if (watch_is_echo_reply(m)) {
-		watch_echo_reply(w, wp);
+		if (!is_solicited)
+			watch_echo_reply(w, wp);
 		return;
 	}
 	if (!watch_is_query(m))
@@ -276,6 +259,6 @@ void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp)
 	struct watch_src_entry *s =
 		wt_get(&w->sources, watch_addr_hash(w, &wp->src), &wp->src, wp->ts_ns, &is_new);
 	if (watch_is_echo_request(m))
-		watch_echo_request(w, wp, s, is_broadcast);
+		watch_echo_request(w, wp, s);
 	watch_sweep(w, wp, s);
 }

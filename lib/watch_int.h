@@ -69,9 +69,11 @@ void watch_addr_to_ik(const struct watch_addr *a, struct ik_addr *out);
 bool watch_addr_is_v4(const struct watch_addr *a);
 
 /* Detectors, one file each. */
-void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp); /* watch_flood.c */
+/* is_solicited: an echo reply whose flow saw a request (from watch_tunnel_packet). */
+void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp, bool is_solicited);
 int watch_tunnel_init(struct ik_watch *w, size_t budget); /* watch_tunnel.c */
-void watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp);
+/* Tracks the echo flow; true for a reply to a request the flow saw. */
+bool watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp);
 void watch_tunnel_sweep(struct ik_watch *w);
 void watch_tunnel_finish(struct ik_watch *w);
 void watch_tunnel_evicted(void *ctx, void *entry, const char *why);
@@ -86,8 +88,6 @@ struct watch_src_entry {
 	struct watch_addr addr;
 	int64_t win_ns;           /* start of the one-second echo window */
 	uint32_t echo_requests;   /* in that window */
-	uint16_t echo_ids[4];     /* the last echo identifiers it sent (smurf check) */
-	int64_t echo_ns;          /* when it last sent an echo request */
 	int64_t recon_win_ns;
 	uint64_t recon_bits[2];   /* destinations queried, linear counting */
 	uint32_t recon_queries;

@@ -11,42 +11,73 @@ int wt_init(struct wt_table *t, const char *name, size_t entry_size, size_t key_
 	memset(t, 0, sizeof *t);
 	t->name = name;
 	t->entry_size = (entry_size + 7) & ~(size_t)7;
-	t->key_size = key_size;
+	t->key_size = key_size; /* a multiple of 8 */
 	uint64_t buckets = 1;
-	while (buckets * 2 * WT_WAYS * t->entry_size <= budget)
+	size_t per_entry = t->entry_size + sizeof(uint64_t) + sizeof(uint32_t);
+	while (buckets * 2 * WT_WAYS * per_entry <= budget)
 		buckets *= 2;
 	t->capacity = buckets * WT_WAYS;
 	t->bucket_mask = buckets - 1;
+	/* calloc: pages become resident only when an entry in them is used. */
 	t->slots = calloc((size_t)t->capacity, t->entry_size);
-	return t->slots ? 0 : -1;
+	t->tags = calloc((size_t)t->capacity, sizeof *t->tags);
+	t->ages = calloc((size_t)t->capacity, sizeof *t->ages);
+	return t->slots && t->tags && t->ages ? 0 : -1;
 }
 
 void wt_free(struct wt_table *t)
 {
 	free(t->slots);
+	free(t->tags);
+	free(t->ages);
 	t->slots = NULL;
+	t->tags = NULL;
+	t->ages = NULL;
 }
 
 size_t wt_bytes(const struct wt_table *t)
 {
-	return (size_t)t->capacity * t->entry_size;
+	return (size_t)t->capacity * (t->entry_size + sizeof(uint64_t) + sizeof(uint32_t));
 }
 
-static uint8_t *wt_bucket(struct wt_table *t, uint64_t hash)
+/* The first entry index of the key's bucket. The low bits pick the bucket; the tag keeps the whole hash. */
+static uint64_t wt_first(const struct wt_table *t, uint64_t hash)
 {
-	/* The low bits pick the bucket; the tag keeps the whole hash. */
-	return t->slots + (size_t)((hash >> 7) & t->bucket_mask) * WT_WAYS * t->entry_size;
+	return ((hash >> 7) & t->bucket_mask) * WT_WAYS;
+}
+
+static uint8_t *wt_entry(const struct wt_table *t, uint64_t i)
+{
+	return t->slots + (size_t)i * t->entry_size;
+}
+
+/* Keys are whole 8-byte words: compared inline, not through a libc call per probe. */
+static bool wt_key_equal(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	uint64_t diff = 0;
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+	}
+	return diff == 0;
+}
+
+static uint32_t wt_age(int64_t now_ns)
+{
+	return (uint32_t)((uint64_t)now_ns >> 30);
 }
 
 void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns)
 {
-	uint64_t tag = hash | 1;
-	uint8_t *b = wt_bucket(t, hash);
-	for (int i = 0; i < WT_WAYS; i++, b += t->entry_size) {
-		struct wt_head *h = (struct wt_head *)b;
-		if (h->tag == tag && memcmp(b + sizeof *h, key, t->key_size) == 0) {
-			h->last_ns = now_ns;
-			return b;
+	uint64_t tag = hash | 1, first = wt_first(t, hash);
+	for (uint64_t i = first; i < first + WT_WAYS; i++) {
+		uint8_t *e = wt_entry(t, i);
+		if (t->tags[i] == tag && wt_key_equal(e + sizeof(struct wt_head), key, t->key_size)) {
+			((struct wt_head *)e)->last_ns = now_ns;
+			t->ages[i] = wt_age(now_ns);
+			return e;
 		}
 	}
 	return NULL;
@@ -54,53 +85,58 @@ void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns
 
 void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new)
 {
-	uint64_t tag = hash | 1;
-	uint8_t *b = wt_bucket(t, hash);
-	uint8_t *free_slot = NULL, *oldest = b;
-	for (int i = 0; i < WT_WAYS; i++, b += t->entry_size) {
-		struct wt_head *h = (struct wt_head *)b;
-		if (h->tag == tag && memcmp(b + sizeof *h, key, t->key_size) == 0) {
-			h->last_ns = now_ns;
-			*is_new = false;
-			return b;
+	uint64_t tag = hash | 1, first = wt_first(t, hash);
+	uint64_t free_slot = UINT64_MAX, oldest = first;
+	for (uint64_t i = first; i < first + WT_WAYS; i++) {
+		if (t->tags[i] == tag) {
+			uint8_t *e = wt_entry(t, i);
+			if (wt_key_equal(e + sizeof(struct wt_head), key, t->key_size)) {
+				((struct wt_head *)e)->last_ns = now_ns;
+				t->ages[i] = wt_age(now_ns);
+				*is_new = false;
+				return e;
+			}
 		}
-		if (h->tag == 0) {
-			if (!free_slot)
-				free_slot = b;
-		} else if (h->last_ns < ((struct wt_head *)oldest)->last_ns) {
-			oldest = b;
+		if (t->tags[i] == 0) {
+			if (free_slot == UINT64_MAX)
+				free_slot = i;
+		} else if (t->ages[i] < t->ages[oldest]) {
+			oldest = i;
 		}
 	}
-	uint8_t *e = free_slot;
-	if (!e) {
-		e = oldest;
+	uint64_t i = free_slot;
+	if (i == UINT64_MAX) {
+		i = oldest;
 		t->evictions++;
 		if (t->on_evict)
-			t->on_evict(t->ctx, e, "evicted");
+			t->on_evict(t->ctx, wt_entry(t, i), "evicted");
 	} else {
 		t->used++;
 	}
+	uint8_t *e = wt_entry(t, i);
 	memset(e, 0, t->entry_size);
-	struct wt_head *h = (struct wt_head *)e;
-	h->tag = tag;
-	h->last_ns = now_ns;
-	memcpy(e + sizeof *h, key, t->key_size);
+	((struct wt_head *)e)->last_ns = now_ns;
+	memcpy(e + sizeof(struct wt_head), key, t->key_size);
+	t->tags[i] = tag;
+	t->ages[i] = wt_age(now_ns);
 	*is_new = true;
 	return e;
 }
 
 void wt_remove(struct wt_table *t, void *entry, const char *why)
 {
+	uint64_t i = (uint64_t)((uint8_t *)entry - t->slots) / t->entry_size;
 	if (t->on_evict)
 		t->on_evict(t->ctx, entry, why);
 	memset(entry, 0, t->entry_size);
+	t->tags[i] = 0;
+	t->ages[i] = 0;
 	t->used--;
 }
 
 void *wt_at(struct wt_table *t, uint64_t i)
 {
-	uint8_t *e = t->slots + (size_t)i * t->entry_size;
-	return ((struct wt_head *)e)->tag ? e : NULL;
+	return t->tags[i] ? wt_entry(t, i) : NULL;
 }
 
 static inline uint64_t wt_mix(uint64_t a, uint64_t b)

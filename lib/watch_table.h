@@ -16,19 +16,25 @@
  * lines, and the hash is keyed with a random seed so an attacker cannot
  * crowd one bucket on purpose.
  *
+ * A bucket's tags (hash | 1, 0 for a free entry) and coarse ages sit in
+ * arrays of their own, one cache line per bucket, so a lookup reads one
+ * line of tags and then only the entry whose tag matches, instead of
+ * eight entries of a hundred bytes or more.
+ *
  * Every entry starts with struct wt_head; the key follows it, then the
- * caller's value. A tag of 0 marks a free entry.
+ * caller's value.
  */
 #define WT_WAYS 8
 
 struct wt_head {
-	uint64_t tag;    /* hash | 1; 0 = free */
-	int64_t last_ns; /* last time the entry was used, for eviction */
+	int64_t last_ns; /* last time the entry was used */
 };
 
 struct wt_table {
 	const char *name;
 	uint8_t *slots;
+	uint64_t *tags;  /* WT_WAYS per bucket */
+	uint32_t *ages;  /* last use in units of 2^30 ns, for eviction */
 	size_t entry_size;
 	size_t key_size;
 	uint64_t bucket_mask;

@@ -10,8 +10,9 @@
 /* The first 4 payload bytes of every packet: ptunnel's magic and ptunnel-ng's default. */
 #define PTUNNEL_MAGIC 0xd5200880u
 #define PTUNNEL_NG_MAGIC 0xdeadc0deu
-/* Payload bytes sampled for the entropy and hashed for the echo check. */
+/* Payload bytes sampled for the entropy (at least, at most) and hashed for the echo check. */
 #define TUNNEL_ENTROPY_MIN 32
+#define TUNNEL_ENTROPY_MAX 512
 #define TUNNEL_HASH_BYTES 64
 /* Score weights: a reply that does not echo its request is what RFC 792 forbids. */
 #define SCORE_SIZES 3
@@ -237,7 +238,7 @@ static void watch_score(struct ik_watch *w, const struct watch_pkt *wp, struct w
 		f->is_alerted = true;
 }
 
-void watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
+bool watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
 {
 	const struct ik_icmp *m = &wp->p->icmp;
 	bool is_request, is_reply;
@@ -249,7 +250,7 @@ void watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
 		is_reply = m->type == IK_ICMP6_ECHO_REPLY;
 	}
 	if (!is_request && !is_reply)
-		return;
+		return false;
 	struct watch_flow_key key;
 	memset(&key, 0, sizeof key);
 	key.requester = is_request ? wp->src : wp->dst;
@@ -261,6 +262,7 @@ void watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
 		wt_get(&w->flows, wt_hash(w->seed, &key, sizeof key), &key, wp->ts_ns, &is_new);
 	if (is_new)
 		f->start_ns = wp->ts_ns;
+	bool is_solicited = is_reply && f->requests > 0;
 	const uint8_t *p = m->data;
 	size_t n = m->data_len;
 	if (is_request) {
@@ -281,9 +283,13 @@ void watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
 	f->size_sum += (double)n;
 	f->size_sum2 += (double)n * (double)n;
 	uint64_t count = f->requests + f->replies;
-	/* Sample the entropy of the first packets, then one in 32. */
-	if (n >= TUNNEL_ENTROPY_MIN && (count <= 16 || count % 32 == 0)) {
-		f->entropy_sum += watch_entropy(w, p, n);
+	/*
+	 * Sample the entropy of packets 2 to 16, then one in 32: a flow of one
+	 * packet (every spoofed source of a flood) is never scored, so it need
+	 * not pay for it.
+	 */
+	if (n >= TUNNEL_ENTROPY_MIN && count >= 2 && (count <= 16 || count % 32 == 0)) {
+		f->entropy_sum += watch_entropy(w, p, n < TUNNEL_ENTROPY_MAX ? n : TUNNEL_ENTROPY_MAX);
 		f->entropy_samples++;
 	}
 	uint32_t magic = n >= 4 ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
@@ -297,4 +303,5 @@ void watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
 		watch_signature(w, wp, f, IK_SID_TUNNEL_ICMPTX, "a whole IP packet");
 	if (count >= w->conf.tunnel_min_packets)
 		watch_score(w, wp, f);
+	return is_solicited;
 }
