@@ -10,12 +10,17 @@
 
 #include "watch_int.h"
 
-/* Shares of the memory cap; a quarter stays for the program and capture. */
-#define WATCH_SHARE_SOURCES 0.30
-#define WATCH_SHARE_DESTINATIONS 0.10
-#define WATCH_SHARE_FLOWS 0.20
-#define WATCH_SHARE_CONNECTIONS 0.10
-#define WATCH_SHARE_ALERTS 0.05
+/*
+ * Shares of the tables' budget: the cap less what the program itself needs
+ * (libc, libpcap, buffers: about 5 MiB measured), a quarter of the cap and
+ * at least WATCH_RESERVE_MIB.
+ */
+#define WATCH_RESERVE_MIB 8
+#define WATCH_SHARE_SOURCES 0.40
+#define WATCH_SHARE_DESTINATIONS 0.133
+#define WATCH_SHARE_FLOWS 0.267
+#define WATCH_SHARE_CONNECTIONS 0.133
+#define WATCH_SHARE_ALERTS 0.067
 
 struct watch_alert_entry {
 	struct wt_head head;
@@ -67,7 +72,7 @@ int ik_watch_new(const struct ik_watch_conf *conf, const struct ik_watch_callbac
 		 struct ik_watch **out)
 {
 	*out = NULL;
-	if (!conf || !cb || !cb->alert || conf->memory_cap_mib < 4 || conf->flood_source_rate == 0 ||
+	if (!conf || !cb || !cb->alert || conf->memory_cap_mib < 12 || conf->flood_source_rate == 0 ||
 	    conf->flood_destination_rate == 0 || conf->smurf_replies == 0 ||
 	    conf->recon_destinations < 2 || conf->recon_window == 0 || conf->tunnel_min_packets < 2 ||
 	    conf->flow_timeout == 0)
@@ -83,7 +88,9 @@ int ik_watch_new(const struct ik_watch_conf *conf, const struct ik_watch_callbac
 		w->seed[0] = 0x243f6a8885a308d3ull;
 		w->seed[1] = 0x13198a2e03707344ull;
 	}
-	double cap = (double)conf->memory_cap_mib * 1024 * 1024;
+	double reserve = conf->memory_cap_mib / 4.0 > WATCH_RESERVE_MIB ? conf->memory_cap_mib / 4.0
+									: WATCH_RESERVE_MIB;
+	double cap = (conf->memory_cap_mib - reserve) * 1024 * 1024;
 	int rc = wt_init(&w->sources, "sources", sizeof(struct watch_src_entry),
 			 sizeof(struct watch_addr), (size_t)(cap * WATCH_SHARE_SOURCES));
 	rc |= wt_init(&w->destinations, "destinations", sizeof(struct watch_dst_entry),

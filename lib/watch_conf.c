@@ -96,7 +96,7 @@ static const struct conf_key watch_keys[] = {
 	WK_U(alert_interval, 0, 86400),
 	WK_U(alert_rate, 1, 1000000),
 	WK_U(flow_timeout, 1, 86400),
-	WK_U(memory_cap_mib, 4, 65536),
+	WK_U(memory_cap_mib, 12, 65536),
 	{"broadcast", CONF_CUSTOM, 0, 0, 0, watch_conf_broadcast},
 };
 

@@ -7,7 +7,7 @@ PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev make
 libpcap-dev libcmocka-dev libnetfilter-queue-dev
 iproute2 nftables iptables tshark tcpdump
 iputils-ping iputils-tracepath iputils-clockdiff traceroute nmap hping3 fping python3
-mtr-tiny scamper libbpf-dev ptunnel-ng icmptx python3-scapy time"
+mtr-tiny scamper libbpf-dev ptunnel-ng icmptx python3-scapy time jq"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -210,7 +210,7 @@ struct ik_watch;
  * Makes an engine. Table sizes come from conf->memory_cap_mib and are
  * allocated here, once: nothing the traffic does makes them grow. Hashes
  * are keyed with a random seed so that spoofed sources cannot aim at one
- * bucket. Returns 0, IK_ERR_INVALID (a zero threshold, cap below 4 MiB) or
+ * bucket. Returns 0, IK_ERR_INVALID (a zero threshold, cap below 12 MiB) or
  * ik_err_sys(ENOMEM).
  */
 IK_WUR int ik_watch_new(const struct ik_watch_conf *conf, const struct ik_watch_callbacks *cb,

@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	/* Low thresholds so short inputs reach every detector's alert path. */
-	conf.memory_cap_mib = 4;
+	conf.memory_cap_mib = 12;
 	conf.flood_source_rate = 3;
 	conf.flood_destination_rate = 4;
 	conf.flood_distributed_sources = 2;
