@@ -30,6 +30,7 @@ test: deps build asan
 
 demo: deps build
 	scripts/demo.sh $(BUILD)
+	scripts/demo_watch.sh $(BUILD)
 
 bench: deps build
 	bench/run.sh $(BUILD)

@@ -252,6 +252,7 @@ void ik_watch_frame(struct ik_watch *w, enum ik_link link, const uint8_t *frame,
 	if (p.icmp_err != IK_OK && p.icmp_err != IK_ERR_BAD_CHECKSUM)
 		return;
 	bool is_solicited = watch_tunnel_packet(w, &wp);
+	watch_fingerprints(w, &wp);
 	watch_flood_packet(w, &wp, is_solicited);
 	watch_forged_packet(w, &wp);
 	if (w->cb.flow && w->now_ns >= w->next_sweep_ns) {

@@ -24,6 +24,7 @@ struct watch_pkt {
 	size_t wire_len;
 	struct watch_addr src;
 	struct watch_addr dst;
+	bool is_tunnel_flow; /* its echo flow carries a tunnel's framing */
 };
 
 struct ik_watch {
@@ -73,7 +74,7 @@ bool watch_addr_is_v4(const struct watch_addr *a);
 void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp, bool is_solicited);
 int watch_tunnel_init(struct ik_watch *w, size_t budget); /* watch_tunnel.c */
 /* Tracks the echo flow; true for a reply to a request the flow saw. */
-bool watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp);
+bool watch_tunnel_packet(struct ik_watch *w, struct watch_pkt *wp);
 void watch_tunnel_sweep(struct ik_watch *w);
 void watch_tunnel_finish(struct ik_watch *w);
 void watch_tunnel_evicted(void *ctx, void *entry, const char *why);
@@ -81,6 +82,7 @@ void watch_frag_packet(struct ik_watch *w, const struct watch_pkt *wp);  /* watc
 void watch_forged_packet(struct ik_watch *w, const struct watch_pkt *wp); /* watch_forged.c */
 void watch_forged_tcp(struct ik_watch *w, const struct watch_pkt *wp);
 void watch_malformed_packet(struct ik_watch *w, const struct watch_pkt *wp, int decode_rc);
+void watch_fingerprints(struct ik_watch *w, const struct watch_pkt *wp);
 
 /* Entry layouts of the tables (head, key, value). */
 struct watch_src_entry {

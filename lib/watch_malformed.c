@@ -84,22 +84,29 @@ static void watch_quote_checks(struct ik_watch *w, const struct watch_pkt *wp)
 			    m->type, q->ip.payload_len, stated);
 }
 
-static void watch_fingerprints(struct ik_watch *w, const struct watch_pkt *wp)
+/*
+ * Keyed on the source alone: a sweep of a /16 is one scanner, not 65536
+ * alerts. A flow already named as a tunnel is not a scanner either: icmptx
+ * sends empty echo requests as keepalives.
+ */
+void watch_fingerprints(struct ik_watch *w, const struct watch_pkt *wp)
 {
 	const struct ik_icmp *m = &wp->p->icmp;
 	if (!((m->version == 4 && m->type == IK_ICMP4_ECHO_REQUEST) ||
 	      (m->version == 6 && m->type == IK_ICMP6_ECHO_REQUEST)))
 		return;
+	if (wp->is_tunnel_flow)
+		return;
 	if (m->data_len == 0)
-		watch_alert(w, IK_SID_NMAP_ECHO, wp, NULL, NULL,
+		watch_alert(w, IK_SID_NMAP_ECHO, wp, &wp->src, NULL,
 			    "echo request (id %u seq %u) with no payload: ping always sends some, "
 			    "nmap's host discovery sends none",
 			    m->id, m->seq);
 	else if (m->data_len == 4)
-		watch_alert(w, IK_SID_BROADSCAN, wp, NULL, NULL,
+		watch_alert(w, IK_SID_BROADSCAN, wp, &wp->src, NULL,
 			    "echo request (id %u) with a 4-byte payload, broadscan's probe", m->id);
 	if (m->id == 666)
-		watch_alert(w, IK_SID_ICMPENUM, wp, NULL, NULL,
+		watch_alert(w, IK_SID_ICMPENUM, wp, &wp->src, NULL,
 			    "echo request with identifier 666 (seq %u), icmpenum's", m->seq);
 }
 
@@ -143,5 +150,4 @@ void watch_malformed_packet(struct ik_watch *w, const struct watch_pkt *wp, int 
 	if (p->is_fragment || decode_rc != IK_OK)
 		return;
 	watch_quote_checks(w, wp);
-	watch_fingerprints(w, wp);
 }

@@ -238,7 +238,7 @@ static void watch_score(struct ik_watch *w, const struct watch_pkt *wp, struct w
 		f->is_alerted = true;
 }
 
-bool watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
+bool watch_tunnel_packet(struct ik_watch *w, struct watch_pkt *wp)
 {
 	const struct ik_icmp *m = &wp->p->icmp;
 	bool is_request, is_reply;
@@ -303,5 +303,6 @@ bool watch_tunnel_packet(struct ik_watch *w, const struct watch_pkt *wp)
 		watch_signature(w, wp, f, IK_SID_TUNNEL_ICMPTX, "a whole IP packet");
 	if (count >= w->conf.tunnel_min_packets)
 		watch_score(w, wp, f);
+	wp->is_tunnel_flow = f->reasons & IK_WATCH_REASON_SIGNATURE;
 	return is_solicited;
 }
