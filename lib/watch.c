@@ -232,6 +232,8 @@ void ik_watch_frame(struct ik_watch *w, enum ik_link link, const uint8_t *frame,
 			       .wire_len = wire_len};
 	watch_addr_from_ik(&p.ip.src, &wp.src);
 	watch_addr_from_ik(&p.ip.dst, &wp.dst);
+	wp.src_hash = watch_addr_hash(w, &wp.src);
+	wp.dst_hash = watch_addr_hash(w, &wp.dst);
 	if (p.ip.is_fragment) {
 		w->stats.fragments++;
 		watch_frag_packet(w, &wp);
@@ -251,6 +253,10 @@ void ik_watch_frame(struct ik_watch *w, enum ik_link link, const uint8_t *frame,
 		return; /* only the first fragment's header: no payload to judge */
 	if (p.icmp_err != IK_OK && p.icmp_err != IK_ERR_BAD_CHECKSUM)
 		return;
+	/* The flood detector's lookups come after the flow's: start their loads
+	 * now so the three cache misses overlap instead of queueing. */
+	wt_prefetch(&w->sources, wp.src_hash);
+	wt_prefetch(&w->destinations, wp.dst_hash);
 	bool is_solicited = watch_tunnel_packet(w, &wp);
 	watch_fingerprints(w, &wp);
 	watch_flood_packet(w, &wp, is_solicited);

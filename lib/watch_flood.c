@@ -127,7 +127,7 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 
 	bool is_new;
 	struct watch_dst_entry *d =
-		wt_get(&w->destinations, watch_addr_hash(w, &wp->dst), &wp->dst, wp->ts_ns, &is_new);
+		wt_get(&w->destinations, wp->dst_hash, &wp->dst, wp->ts_ns, &is_new);
 	if (watch_window_roll(&d->win_ns, wp->ts_ns, NS_PER_SEC)) {
 		d->echo_requests = 0;
 		d->unsolicited = 0;
@@ -136,7 +136,7 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 		memset(d->top, 0, sizeof d->top);
 	}
 	d->echo_requests++;
-	watch_bit_set(d->source_bits, 4, watch_addr_hash(w, &wp->src));
+	watch_bit_set(d->source_bits, 4, wp->src_hash);
 	watch_talker_add(d->top, &wp->src);
 	if (d->echo_requests <= c->flood_destination_rate ||
 	    !watch_alert_due(w, d->alerted_flood_ns, wp->ts_ns))
@@ -179,7 +179,7 @@ static void watch_sweep(struct ik_watch *w, const struct watch_pkt *wp, struct w
 		s->recon_queries = 0;
 	}
 	s->recon_queries++;
-	watch_bit_set(s->recon_bits, 2, watch_addr_hash(w, &wp->dst));
+	watch_bit_set(s->recon_bits, 2, wp->dst_hash);
 	uint32_t n = watch_linear_count(s->recon_bits, 2);
 	if (n < c->recon_destinations || !watch_alert_due(w, s->alerted_sweep_ns, wp->ts_ns))
 		return;
@@ -205,7 +205,7 @@ static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 	const struct ik_watch_conf *c = &w->conf;
 	bool is_new;
 	struct watch_dst_entry *d =
-		wt_get(&w->destinations, watch_addr_hash(w, &wp->dst), &wp->dst, wp->ts_ns, &is_new);
+		wt_get(&w->destinations, wp->dst_hash, &wp->dst, wp->ts_ns, &is_new);
 	if (watch_window_roll(&d->win_ns, wp->ts_ns, NS_PER_SEC)) {
 		d->echo_requests = 0;
 		d->unsolicited = 0;
@@ -214,7 +214,7 @@ static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 		memset(d->top, 0, sizeof d->top);
 	}
 	d->unsolicited++;
-	watch_bit_set(&d->responder_bits, 1, watch_addr_hash(w, &wp->src));
+	watch_bit_set(&d->responder_bits, 1, wp->src_hash);
 	watch_talker_add(d->top, &wp->src);
 	if (d->unsolicited < c->smurf_replies)
 		return;
@@ -257,7 +257,7 @@ void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp, bool is_
 	}
 	bool is_new;
 	struct watch_src_entry *s =
-		wt_get(&w->sources, watch_addr_hash(w, &wp->src), &wp->src, wp->ts_ns, &is_new);
+		wt_get(&w->sources, wp->src_hash, &wp->src, wp->ts_ns, &is_new);
 	if (watch_is_echo_request(m))
 		watch_echo_request(w, wp, s);
 	watch_sweep(w, wp, s);

@@ -24,6 +24,8 @@ struct watch_pkt {
 	size_t wire_len;
 	struct watch_addr src;
 	struct watch_addr dst;
+	uint64_t src_hash;   /* keyed hashes of src and dst, computed once */
+	uint64_t dst_hash;
 	bool is_tunnel_flow; /* its echo flow carries a tunnel's framing */
 };
 

@@ -66,6 +66,12 @@ void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns
  */
 void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new);
 
+/* Starts loading the key's bucket tags into the cache, for a lookup soon after. */
+static inline void wt_prefetch(const struct wt_table *t, uint64_t hash)
+{
+	__builtin_prefetch(t->tags + ((hash >> 7) & t->bucket_mask) * WT_WAYS);
+}
+
 /* Frees an entry (on_evict is called with why). */
 void wt_remove(struct wt_table *t, void *entry, const char *why);
 
