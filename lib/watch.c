@@ -105,6 +105,7 @@ int ik_watch_new(const struct ik_watch_conf *conf, const struct ik_watch_callbac
 		ik_watch_free(w);
 		return ik_err_sys(ENOMEM);
 	}
+	w->sweep_ones = watch_sweep_ones(conf->recon_destinations);
 	for (int c = 1; c < WATCH_ENTROPY_TABLE; c++)
 		w->clog2c[c] = (float)(c * log2(c));
 	*out = w;

@@ -13,14 +13,32 @@
  * to about m distinct keys, in 8 to 32 bytes an entry.
  */
 
-static uint32_t watch_linear_count(const uint64_t *bits, unsigned words)
+static unsigned watch_ones(const uint64_t *bits, unsigned words)
 {
-	unsigned m = words * 64, ones = 0;
+	unsigned ones = 0;
 	for (unsigned i = 0; i < words; i++)
 		ones += (unsigned)__builtin_popcountll(bits[i]);
-	if (ones == m)
+	return ones;
+}
+
+static uint32_t watch_estimate(unsigned ones, unsigned m)
+{
+	if (ones >= m)
 		return (uint32_t)(m * log(m)); /* saturated: at least this many */
 	return (uint32_t)lround(-(double)m * log((double)(m - ones) / m));
+}
+
+static uint32_t watch_linear_count(const uint64_t *bits, unsigned words)
+{
+	return watch_estimate(watch_ones(bits, words), words * 64);
+}
+
+unsigned watch_sweep_ones(unsigned destinations)
+{
+	unsigned ones = 0;
+	while (ones < 128 && watch_estimate(ones, 128) < destinations)
+		ones++;
+	return ones;
 }
 
 static void watch_bit_set(uint64_t *bits, unsigned words, uint64_t hash)
@@ -180,9 +198,11 @@ static void watch_sweep(struct ik_watch *w, const struct watch_pkt *wp, struct w
 	}
 	s->recon_queries++;
 	watch_bit_set(s->recon_bits, 2, wp->dst_hash);
-	uint32_t n = watch_linear_count(s->recon_bits, 2);
-	if (n < c->recon_destinations || !watch_alert_due(w, s->alerted_sweep_ns, wp->ts_ns))
+	/* Bits set, compared with what the threshold needs: no log() per packet. */
+	if (watch_ones(s->recon_bits, 2) < w->sweep_ones ||
+	    !watch_alert_due(w, s->alerted_sweep_ns, wp->ts_ns))
 		return;
+	uint32_t n = watch_linear_count(s->recon_bits, 2);
 	char src[64];
 	if (ik_addr_format(&wp->p->ip.src, src, sizeof src) < 0)
 		src[0] = '\0';

@@ -47,6 +47,7 @@ struct ik_watch {
 	int64_t sig_second[WATCH_SID_SLOTS];
 	uint32_t sig_count[WATCH_SID_SLOTS];
 	float clog2c[WATCH_ENTROPY_TABLE]; /* c * log2(c) */
+	unsigned sweep_ones;               /* recon bits set that mean recon_destinations */
 	uint16_t hist[256];                /* scratch for the entropy of one payload */
 	uint16_t dhist[256];
 };
@@ -72,6 +73,7 @@ void watch_addr_to_ik(const struct watch_addr *a, struct ik_addr *out);
 bool watch_addr_is_v4(const struct watch_addr *a);
 
 /* Detectors, one file each. */
+unsigned watch_sweep_ones(unsigned destinations); /* watch_flood.c */
 /* is_solicited: an echo reply whose flow saw a request (from watch_tunnel_packet). */
 void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp, bool is_solicited);
 int watch_tunnel_init(struct ik_watch *w, size_t budget); /* watch_tunnel.c */

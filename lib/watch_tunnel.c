@@ -284,11 +284,11 @@ bool watch_tunnel_packet(struct ik_watch *w, struct watch_pkt *wp)
 	f->size_sum2 += (double)n * (double)n;
 	uint64_t count = f->requests + f->replies;
 	/*
-	 * Sample the entropy of packets 2 to 16, then one in 32: a flow of one
+	 * Sample the entropy of packets 2 to 9, then one in 64: a flow of one
 	 * packet (every spoofed source of a flood) is never scored, so it need
 	 * not pay for it.
 	 */
-	if (n >= TUNNEL_ENTROPY_MIN && count >= 2 && (count <= 16 || count % 32 == 0)) {
+	if (n >= TUNNEL_ENTROPY_MIN && count >= 2 && (count <= 9 || count % 64 == 0)) {
 		f->entropy_sum += watch_entropy(w, p, n < TUNNEL_ENTROPY_MAX ? n : TUNNEL_ENTROPY_MAX);
 		f->entropy_samples++;
 	}
