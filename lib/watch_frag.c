@@ -23,16 +23,12 @@ void watch_frag_packet(struct ik_watch *w, const struct watch_pkt *wp)
 	size_t datagram = (ip->version == 4 ? ip->header_len : 40) + end;
 	size_t limit = IP_MAX_DATAGRAM + (ip->version == 4 ? 0 : 40);
 	bool is_icmp = ip->protocol == IK_PROTO_ICMP || ip->protocol == IK_PROTO_ICMPV6;
-	char src[64];
-	if (ik_addr_format(&ip->src, src, sizeof src) < 0)
-		src[0] = '\0';
 	if (datagram > limit) {
 		struct ik_watch_alert a = {.count = datagram, .threshold = limit};
 		watch_alert(w, IK_SID_POD, wp, NULL, &a,
-			    "fragment at offset %u with %zu bytes from %s ends the datagram (id "
-			    "0x%x, protocol %u) at %zu bytes, past the 65535 an IP datagram can "
-			    "hold",
-			    ip->frag_offset, data, src, ip->frag_id, ip->protocol, datagram);
+			    "fragment at offset %u with %zu bytes ends the datagram (id 0x%x, "
+			    "protocol %u) at %zu bytes, past the %zu an IP datagram can hold",
+			    ip->frag_offset, data, ip->frag_id, ip->protocol, datagram, limit);
 		return;
 	}
 	if (!is_icmp || ip->is_mf)
@@ -40,12 +36,12 @@ void watch_frag_packet(struct ik_watch *w, const struct watch_pkt *wp)
 	if (datagram > w->conf.oversize_length) {
 		struct ik_watch_alert a = {.count = datagram, .threshold = w->conf.oversize_length};
 		watch_alert(w, IK_SID_OVERSIZE, wp, NULL, &a,
-			    "fragmented ICMP datagram of %zu bytes from %s (id 0x%x; threshold %u)",
-			    datagram, src, ip->frag_id, w->conf.oversize_length);
+			    "fragmented ICMP datagram of %zu bytes (id 0x%x; threshold %u)",
+			    datagram, ip->frag_id, w->conf.oversize_length);
 		return;
 	}
 	struct ik_watch_alert a = {.count = datagram};
 	watch_alert(w, IK_SID_FRAGMENTED, wp, NULL, &a,
-		    "ICMP datagram of %zu bytes from %s came in fragments (id 0x%x)", datagram, src,
+		    "ICMP datagram of %zu bytes came in fragments (id 0x%x)", datagram,
 		    ip->frag_id);
 }
