@@ -20,6 +20,18 @@ ok "ping -f -c 20000 -w 5: pc2 got $((e1 - e0)) echo requests ($(echo "$out" | g
 w_expect_sids pingf "ping -f flood from pc1" 9100001
 w_alert_has pingf 9100001 "ping -f flood from pc1" ".src_ip == \"$ATT\""
 
+# 1b. The same over IPv6: ping -6 -f (9100001, proto IPv6-ICMP).
+w_watch_start pingf6 pc2 30 -i eth0
+e0=$(wx pc2 awk '$1 == "Icmp6InEchos" {print $2}' /proc/net/snmp6)
+out=$(wx pc1 timeout 10 ping -6 -n -q -f -c 20000 -w 5 fd00:2::2 2>&1)
+e1=$(wx pc2 awk '$1 == "Icmp6InEchos" {print $2}' /proc/net/snmp6)
+sleep 1
+w_watch_end pingf6
+[ $((e1 - e0)) -ge 10000 ] || fail "ping -6 -f: pc2 got only $((e1 - e0)) echo requests: $out"
+ok "ping -6 -f -c 20000 -w 5: pc2 got $((e1 - e0)) echo requests ($(echo "$out" | grep transmitted))"
+w_expect_sids pingf6 "ping -6 -f flood from pc1" 9100001
+w_alert_has pingf6 9100001 "ping -6 -f flood from pc1" '.src_ip == "fd00:1::2" and .proto == "IPv6-ICMP"'
+
 # 2. hping3 --flood from pc1: one source again (9100001), at hping3's rate.
 w_watch_start hflood pc2 30 -i eth0
 e0=$(w_snmp pc2 Icmp InEchos)

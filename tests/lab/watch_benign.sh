@@ -47,12 +47,29 @@ step "fping over 4 hosts" fping -q -c 3 -p 200 "$DST" 10.0.2.1 10.0.12.2 10.0.1.
 STEP_SHOW="."
 step "clockdiff" clockdiff "$DST"
 
+# IPv6: ping, traceroute (UDP and ICMP); neighbor discovery comes along.
+DST6=fd00:2::2
+STEP_SHOW="transmitted"
+step "ping -6" ping -6 -n -q -c 5 -i 0.2 "$DST6"
+echo "$STEP_OUT" | grep -q " 0% packet loss" || fail "ping -6 lost replies: $STEP_OUT"
+step "ping -6 -s 1400" ping -6 -n -q -c 5 -i 0.2 -s 1400 "$DST6"
+echo "$STEP_OUT" | grep -q " 0% packet loss" || fail "ping -6 -s 1400 lost replies: $STEP_OUT"
+STEP_SHOW="^ *3 "
+step "traceroute -6 (UDP)" traceroute -6 -n -w 1 "$DST6"
+echo "$STEP_OUT" | grep -q "^ *3  $DST6 " || fail "traceroute -6 did not reach $DST6: $STEP_OUT"
+step "traceroute -6 -I" traceroute -6 -I -n -w 1 "$DST6"
+echo "$STEP_OUT" | grep -q "^ *3  $DST6 " || fail "traceroute -6 -I did not reach $DST6: $STEP_OUT"
+
 # tracepath through a real 1400-byte link: r1 answers Frag Needed, MTU 1400.
 wx r1 ip link set eth1 mtu 1400
 wx r2 ip link set eth0 mtu 1400
 STEP_SHOW="pmtu 1400"
 step "tracepath over a 1400-byte link" tracepath -n "$DST"
 echo "$STEP_OUT" | grep -q "pmtu 1400" || fail "tracepath did not find the 1400-byte link: $STEP_OUT"
+# And IPv6's Packet Too Big (1400 >= 1280: a real one, no alert).
+STEP_SHOW="pmtu 1400"
+step "tracepath -6 over the 1400-byte link" tracepath -6 -n "$DST6"
+echo "$STEP_OUT" | grep -q "pmtu 1400" || fail "tracepath -6 did not find the 1400-byte link: $STEP_OUT"
 sleep 1
 w_cap_stop fn
 n=$(w_cap_count fn)
