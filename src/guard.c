@@ -352,14 +352,17 @@ static int guard_status_cmd(void)
 	char *out = NULL;
 	int rc = guard_run_nft(argv, NULL, &out, true);
 	if (rc != 0) {
-		free(out);
 		printf("table inet %s: not loaded\n", IK_GUARD_TABLE);
-		return EXIT_NOREPLY;
+	} else {
+		printf("table inet %s: loaded\n", IK_GUARD_TABLE);
+		guard_print_counters(out);
 	}
-	printf("table inet %s: loaded\n", IK_GUARD_TABLE);
-	guard_print_counters(out);
 	free(out);
-	return EXIT_OK;
+	int xdp = 0;
+#ifdef IK_HAVE_XDP
+	xdp = guard_xdp_status();
+#endif
+	return rc == 0 || xdp > 0 ? EXIT_OK : EXIT_NOREPLY;
 }
 
 /* Reads a sysctl's value (first line, trimmed) into buf. Returns 0 or -errno. */

@@ -100,6 +100,66 @@ static void gx_print_counters(int stats_fd)
 	}
 }
 
+/*
+ * The stats map of the icmpkit program attached to ifindex, found through
+ * the kernel (program id -> its maps), so nothing needs pinning in a bpffs
+ * that lab namespaces and containers may not have. Returns an fd or -1.
+ */
+static int gx_find_stats(unsigned ifindex, const char **mode)
+{
+	struct bpf_xdp_query_opts q = {.sz = sizeof q};
+	if (bpf_xdp_query((int)ifindex, 0, &q) < 0 || q.prog_id == 0)
+		return -1;
+	*mode = q.attach_mode == XDP_ATTACHED_DRV   ? "native"
+		: q.attach_mode == XDP_ATTACHED_SKB ? "generic"
+						    : "other";
+	int prog_fd = bpf_prog_get_fd_by_id(q.prog_id);
+	if (prog_fd < 0)
+		return -1;
+	__u32 map_ids[16];
+	struct bpf_prog_info info;
+	memset(&info, 0, sizeof info);
+	info.nr_map_ids = 16;
+	info.map_ids = (__u64)(unsigned long)map_ids;
+	__u32 len = sizeof info;
+	int found = -1;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) == 0 &&
+	    strncmp(info.name, "icmpkit_guard", sizeof info.name) == 0) {
+		for (__u32 i = 0; i < info.nr_map_ids && i < 16 && found < 0; i++) {
+			int map_fd = bpf_map_get_fd_by_id(map_ids[i]);
+			struct bpf_map_info minfo;
+			memset(&minfo, 0, sizeof minfo);
+			__u32 mlen = sizeof minfo;
+			if (map_fd >= 0 && bpf_obj_get_info_by_fd(map_fd, &minfo, &mlen) == 0 &&
+			    strcmp(minfo.name, "gx_stats") == 0)
+				found = map_fd;
+			else if (map_fd >= 0)
+				close(map_fd);
+		}
+	}
+	close(prog_fd);
+	return found;
+}
+
+int guard_xdp_status(void)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	int shown = 0;
+	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
+		const char *mode = "";
+		int fd = gx_find_stats(i->if_index, &mode);
+		if (fd < 0)
+			continue;
+		printf("XDP on %s (%s):\n", i->if_name, mode);
+		gx_print_counters(fd);
+		close(fd);
+		shown++;
+	}
+	if (ifs)
+		if_freenameindex(ifs);
+	return shown;
+}
+
 int guard_xdp_detach(const char *ifname)
 {
 	unsigned ifindex = if_nametoindex(ifname);

@@ -12,6 +12,12 @@
 int guard_xdp_run(const char *ifname, const char *object_path, unsigned rate_pps, unsigned burst,
 		  unsigned seconds);
 
+/*
+ * Prints the counters of icmpkit's XDP program on every interface that has
+ * it attached (while `guard xdp` runs). Returns how many it found.
+ */
+int guard_xdp_status(void);
+
 /* Detaches any XDP program from ifname. Returns an exit code (0 or 2). */
 int guard_xdp_detach(const char *ifname);
 

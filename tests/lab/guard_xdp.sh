@@ -57,6 +57,12 @@ without=$(flood_round)
 ok "without guard: $without/200 legitimate replies kept under the flood"
 xdp_start r2 "$UP" 9 "$G_TMP/guard.conf"
 with=$(flood_round)
+# While the program runs, guard status reads its counters from the kernel.
+status=$(gx r2 "$ICMPKIT" guard status)
+echo "$status" | grep -q "^XDP on $UP (native):" || fail "guard status does not show the XDP program: $status"
+st_drop=$(echo "$status" | grep -F "dropped: echo over the per-source rate" | awk '{print $1}')
+[ "${st_drop:-0}" -gt 1000 ] || fail "guard status shows only ${st_drop:-0} XDP flood drops: $status"
+ok "guard status during the flood: XDP on $UP (native), $st_drop echo dropped over the per-source rate"
 xdp_wait r2 >/dev/null
 dropped=$(xdp_counter r2 "echo over the per-source rate")
 ok "with XDP on r2 $UP: $with/200 replies kept; XDP dropped $dropped flood packets"
