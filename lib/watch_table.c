@@ -2,8 +2,16 @@
 /* watch's fixed-size, set-associative state tables with least-recently-seen eviction. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "watch_table.h"
+
+/* The first line of every bucket. */
+struct wt_bucket_head {
+	uint32_t tags[WT_WAYS]; /* (hash >> 32) | 1; 0 = free */
+	uint16_t ages[WT_WAYS]; /* last use in units of 2^30 ns, modulo 2^16 */
+	uint8_t pad[64 - WT_WAYS * 6];
+};
 
 int wt_init(struct wt_table *t, const char *name, size_t entry_size, size_t key_size,
 	    size_t budget)
@@ -12,43 +20,39 @@ int wt_init(struct wt_table *t, const char *name, size_t entry_size, size_t key_
 	t->name = name;
 	t->entry_size = (entry_size + 7) & ~(size_t)7;
 	t->key_size = key_size; /* a multiple of 8 */
+	t->bucket_size = (sizeof(struct wt_bucket_head) + WT_WAYS * t->entry_size + 63) & ~(size_t)63;
 	uint64_t buckets = 1;
-	size_t per_entry = t->entry_size + sizeof(uint64_t) + sizeof(uint32_t);
-	while (buckets * 2 * WT_WAYS * per_entry <= budget)
+	while (buckets * 2 * t->bucket_size <= budget)
 		buckets *= 2;
 	t->capacity = buckets * WT_WAYS;
 	t->bucket_mask = buckets - 1;
-	/* calloc: pages become resident only when an entry in them is used. */
-	t->slots = calloc((size_t)t->capacity, t->entry_size);
-	t->tags = calloc((size_t)t->capacity, sizeof *t->tags);
-	t->ages = calloc((size_t)t->capacity, sizeof *t->ages);
-	return t->slots && t->tags && t->ages ? 0 : -1;
+	/* mmap: line-aligned, zeroed, and resident only where a bucket is used. */
+	void *p = mmap(NULL, (size_t)buckets * t->bucket_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	t->slots = p == MAP_FAILED ? NULL : p;
+	return t->slots ? 0 : -1;
 }
 
 void wt_free(struct wt_table *t)
 {
-	free(t->slots);
-	free(t->tags);
-	free(t->ages);
+	if (t->slots)
+		munmap(t->slots, wt_bytes(t));
 	t->slots = NULL;
-	t->tags = NULL;
-	t->ages = NULL;
 }
 
 size_t wt_bytes(const struct wt_table *t)
 {
-	return (size_t)t->capacity * (t->entry_size + sizeof(uint64_t) + sizeof(uint32_t));
+	return (size_t)(t->bucket_mask + 1) * t->bucket_size;
 }
 
-/* The first entry index of the key's bucket. The low bits pick the bucket; the tag keeps the whole hash. */
-static uint64_t wt_first(const struct wt_table *t, uint64_t hash)
+static struct wt_bucket_head *wt_bucket(const struct wt_table *t, uint64_t hash)
 {
-	return ((hash >> 7) & t->bucket_mask) * WT_WAYS;
+	return (struct wt_bucket_head *)(t->slots + (size_t)(hash & t->bucket_mask) * t->bucket_size);
 }
 
-static uint8_t *wt_entry(const struct wt_table *t, uint64_t i)
+static uint8_t *wt_way(const struct wt_table *t, struct wt_bucket_head *b, unsigned way)
 {
-	return t->slots + (size_t)i * t->entry_size;
+	return (uint8_t *)b + sizeof *b + (size_t)way * t->entry_size;
 }
 
 /* Keys are whole 8-byte words: compared inline, not through a libc call per probe. */
@@ -64,19 +68,28 @@ static bool wt_key_equal(const uint8_t *a, const uint8_t *b, size_t len)
 	return diff == 0;
 }
 
-static uint32_t wt_age(int64_t now_ns)
+static uint16_t wt_age(int64_t now_ns)
 {
-	return (uint32_t)((uint64_t)now_ns >> 30);
+	return (uint16_t)((uint64_t)now_ns >> 30);
+}
+
+/* The low hash bits pick the bucket; the high ones make the tag. */
+static uint32_t wt_tag(uint64_t hash)
+{
+	return (uint32_t)(hash >> 32) | 1;
 }
 
 void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns)
 {
-	uint64_t tag = hash | 1, first = wt_first(t, hash);
-	for (uint64_t i = first; i < first + WT_WAYS; i++) {
-		uint8_t *e = wt_entry(t, i);
-		if (t->tags[i] == tag && wt_key_equal(e + sizeof(struct wt_head), key, t->key_size)) {
+	uint32_t tag = wt_tag(hash);
+	struct wt_bucket_head *b = wt_bucket(t, hash);
+	for (unsigned w = 0; w < WT_WAYS; w++) {
+		if (b->tags[w] != tag)
+			continue;
+		uint8_t *e = wt_way(t, b, w);
+		if (wt_key_equal(e + sizeof(struct wt_head), key, t->key_size)) {
 			((struct wt_head *)e)->last_ns = now_ns;
-			t->ages[i] = wt_age(now_ns);
+			b->ages[w] = wt_age(now_ns);
 			return e;
 		}
 	}
@@ -85,58 +98,65 @@ void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns
 
 void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new)
 {
-	uint64_t tag = hash | 1, first = wt_first(t, hash);
-	uint64_t free_slot = UINT64_MAX, oldest = first;
-	for (uint64_t i = first; i < first + WT_WAYS; i++) {
-		if (t->tags[i] == tag) {
-			uint8_t *e = wt_entry(t, i);
+	uint32_t tag = wt_tag(hash);
+	struct wt_bucket_head *b = wt_bucket(t, hash);
+	uint16_t now_age = wt_age(now_ns), oldest_age = 0;
+	unsigned free_way = WT_WAYS, oldest = 0;
+	for (unsigned w = 0; w < WT_WAYS; w++) {
+		if (b->tags[w] == tag) {
+			uint8_t *e = wt_way(t, b, w);
 			if (wt_key_equal(e + sizeof(struct wt_head), key, t->key_size)) {
 				((struct wt_head *)e)->last_ns = now_ns;
-				t->ages[i] = wt_age(now_ns);
+				b->ages[w] = now_age;
 				*is_new = false;
 				return e;
 			}
 		}
-		if (t->tags[i] == 0) {
-			if (free_slot == UINT64_MAX)
-				free_slot = i;
-		} else if (t->ages[i] < t->ages[oldest]) {
-			oldest = i;
+		if (b->tags[w] == 0) {
+			if (free_way == WT_WAYS)
+				free_way = w;
+		} else if ((uint16_t)(now_age - b->ages[w]) > oldest_age) {
+			/* Ages wrap after 2^16 units (19 hours): compare how long ago. */
+			oldest_age = (uint16_t)(now_age - b->ages[w]);
+			oldest = w;
 		}
 	}
-	uint64_t i = free_slot;
-	if (i == UINT64_MAX) {
-		i = oldest;
+	unsigned w = free_way;
+	if (w == WT_WAYS) {
+		w = oldest;
 		t->evictions++;
 		if (t->on_evict)
-			t->on_evict(t->ctx, wt_entry(t, i), "evicted");
+			t->on_evict(t->ctx, wt_way(t, b, w), "evicted");
 	} else {
 		t->used++;
 	}
-	uint8_t *e = wt_entry(t, i);
+	uint8_t *e = wt_way(t, b, w);
 	memset(e, 0, t->entry_size);
 	((struct wt_head *)e)->last_ns = now_ns;
 	memcpy(e + sizeof(struct wt_head), key, t->key_size);
-	t->tags[i] = tag;
-	t->ages[i] = wt_age(now_ns);
+	b->tags[w] = tag;
+	b->ages[w] = now_age;
 	*is_new = true;
 	return e;
 }
 
 void wt_remove(struct wt_table *t, void *entry, const char *why)
 {
-	uint64_t i = (uint64_t)((uint8_t *)entry - t->slots) / t->entry_size;
+	size_t off = (size_t)((uint8_t *)entry - t->slots);
+	struct wt_bucket_head *b = (struct wt_bucket_head *)(t->slots + off / t->bucket_size * t->bucket_size);
+	unsigned w = (unsigned)((off % t->bucket_size - sizeof *b) / t->entry_size);
 	if (t->on_evict)
 		t->on_evict(t->ctx, entry, why);
 	memset(entry, 0, t->entry_size);
-	t->tags[i] = 0;
-	t->ages[i] = 0;
+	b->tags[w] = 0;
+	b->ages[w] = 0;
 	t->used--;
 }
 
 void *wt_at(struct wt_table *t, uint64_t i)
 {
-	return t->tags[i] ? wt_entry(t, i) : NULL;
+	struct wt_bucket_head *b = (struct wt_bucket_head *)(t->slots + (size_t)(i / WT_WAYS) * t->bucket_size);
+	return b->tags[i % WT_WAYS] ? wt_way(t, b, (unsigned)(i % WT_WAYS)) : NULL;
 }
 
 static inline uint64_t wt_mix(uint64_t a, uint64_t b)

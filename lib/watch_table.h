@@ -16,10 +16,13 @@
  * lines, and the hash is keyed with a random seed so an attacker cannot
  * crowd one bucket on purpose.
  *
- * A bucket's tags (hash | 1, 0 for a free entry) and coarse ages sit in
- * arrays of their own, one cache line per bucket, so a lookup reads one
- * line of tags and then only the entry whose tag matches, instead of
- * eight entries of a hundred bytes or more.
+ * A bucket is one 64-byte header line, then its WT_WAYS entries. The
+ * header holds a 32-bit tag per way (hash bits, 0 for a free entry) and a
+ * 16-bit age (for eviction), so a lookup reads the header and then only
+ * the entry whose tag matches, not eight entries of a hundred bytes or
+ * more; and since a bucket fills from way 0, at the usual low load the
+ * entry sits on the line right after the header, which the CPU's
+ * adjacent-line prefetch brings in with it.
  *
  * Every entry starts with struct wt_head; the key follows it, then the
  * caller's value.
@@ -32,9 +35,8 @@ struct wt_head {
 
 struct wt_table {
 	const char *name;
-	uint8_t *slots;
-	uint64_t *tags;  /* WT_WAYS per bucket */
-	uint32_t *ages;  /* last use in units of 2^30 ns, for eviction */
+	uint8_t *slots;     /* buckets: header line, then WT_WAYS entries */
+	size_t bucket_size; /* a multiple of 64 */
 	size_t entry_size;
 	size_t key_size;
 	uint64_t bucket_mask;
@@ -69,7 +71,7 @@ void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns,
 /* Starts loading the key's bucket tags into the cache, for a lookup soon after. */
 static inline void wt_prefetch(const struct wt_table *t, uint64_t hash)
 {
-	__builtin_prefetch(t->tags + ((hash >> 7) & t->bucket_mask) * WT_WAYS);
+	__builtin_prefetch(t->slots + (size_t)(hash & t->bucket_mask) * t->bucket_size);
 }
 
 /* Frees an entry (on_evict is called with why). */
