@@ -4,7 +4,10 @@
 # Usage: trace.sh BUILD [REPEATS]. Needs root (lab namespaces). Prints a table
 # per delay (0 and 2 ms per router) and condition (fresh: a new source address
 # for every run, so every router's ICMP token bucket is full; drained: every
-# run back to back from one address), and RESULT lines for run.sh.
+# run back to back from one address), and RESULT lines for run.sh. Probes are
+# counted on the wire (tcpdump at h1), and "past" counts those sent with a TTL
+# past the destination's hop (11): each of them reaches the destination and
+# only spends its ICMP token bucket.
 set -uo pipefail
 build=${1:-build}
 reps=${2:-3}
@@ -80,10 +83,11 @@ for a in fresh_addrs:
 def set_src(a):
     lx("h1", "ip", "route", "replace", "default", "via", "10.0.1.1", "src", a, check=True)
 
-# Probes: every packet h1 sends to the destination, counted per run by time window.
+# Probes: every packet h1 sends to the destination, counted per run by time
+# window, with its TTL (-v prints the IP header).
 cap = os.path.join(out, "cap-%d.txt" % delay)
 tcpd = subprocess.Popen([ik, "lab", "exec", "--name", lab, "h1", "--", "tcpdump", "-i", dev, "-nn",
-                         "-tt", "-l", "-Q", "out", "dst", "host", DST],
+                         "-v", "-tt", "-l", "-Q", "out", "dst", "host", DST],
                         stdout=open(cap, "w"), stderr=subprocess.DEVNULL)
 time.sleep(1.5)
 # The cost of 'lab exec' itself, taken off every wall time.
@@ -110,34 +114,38 @@ for cond in ("fresh", "drained"):
 time.sleep(0.5)
 tcpd.terminate()
 tcpd.wait()
-stamps = []
+stamps = []  # (epoch, ttl)
 for line in open(cap):
-    try:
-        stamps.append(float(line.split()[0]))
-    except (ValueError, IndexError):
-        pass
+    m = re.match(r"(\d+\.\d+) IP .*?\bttl (\d+),", line)
+    if m:
+        stamps.append((float(m.group(1)), int(m.group(2))))
 
 def probes(e0, e1):
-    return sum(1 for s in stamps if e0 <= s <= e1)
+    return sum(1 for s, _ in stamps if e0 <= s <= e1)
+
+def past(e0, e1):
+    return sum(1 for s, ttl in stamps if e0 <= s <= e1 and ttl > HOPS)
 
 res = open(os.path.join(out, "results"), "a")
 for cond in ("fresh", "drained"):
     print("-- %d ms per router (end-to-end RTT %.2f ms), %s, %d runs each; median wall, worst hops"
           % (delay, rtt_ms, cond, reps))
-    print("%-20s %9s %9s %7s %7s %7s" % ("tool", "wall s", "x RTT", "hops", "probes", "runs"))
+    print("%-20s %9s %9s %7s %7s %7s %7s" % ("tool", "wall s", "x RTT", "hops", "probes", "past", "runs"))
     for name, _ in TOOLS:
         rs = [r for r in runs if r[0] == cond and r[1] == name]
         walls = sorted(r[2] for r in rs)
         med = walls[len(walls) // 2]
         hops = min(r[3] for r in rs)
         pr = sorted(probes(r[4], r[5]) for r in rs)[len(rs) // 2]
+        pa = sorted(past(r[4], r[5]) for r in rs)[len(rs) // 2]
         ratio = med * 1000 / rtt_ms if rtt_ms == rtt_ms and rtt_ms > 0 else float("nan")
-        print("%-20s %9.3f %9.1f %4d/%-2d %7d %7d" % (name, med, ratio, hops, HOPS, pr, len(rs)))
+        print("%-20s %9.3f %9.1f %4d/%-2d %7d %7d %7d" % (name, med, ratio, hops, HOPS, pr, pa, len(rs)))
         key = "trace_d%d_%s_%s" % (delay, cond, re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_"))
         res.write("RESULT %s_wall_s %.3f\n" % (key, med))
         res.write("RESULT %s_rtt_x %.1f\n" % (key, ratio))
         res.write("RESULT %s_hops %d\n" % (key, hops))
         res.write("RESULT %s_probes %d\n" % (key, pr))
+        res.write("RESULT %s_past %d\n" % (key, pa))
     print()
 PY
 	"$ICMPKIT" lab down "$L" >/dev/null 2>&1

@@ -26,6 +26,7 @@ enum slot_state {
 	SLOT_RETRY,    /* timed out, to be sent again */
 	SLOT_DONE,     /* answered */
 	SLOT_LOST,     /* given up: prints as '*' */
+	SLOT_CUT,      /* past the destination's hop: never sent again, prints as '*' */
 };
 
 struct trace_slot {
@@ -58,6 +59,10 @@ struct ik_trace {
 	bool is_configured;
 	bool is_started;
 	uint8_t final_ttl;  /* lowest TTL that reached the end, 0 while unknown */
+	uint8_t end_ttl;    /* the destination's hop as its quote tells (infer_end()), 0 none */
+	bool is_end_failed; /* end_ttl never answered: the end is final_ttl after all */
+	uint8_t reach_ttl;  /* highest TTL a router answered: the path goes past it, 0 none */
+	bool is_tail_silent; /* past reach_ttl nothing answers, even after refills (guess_hops) */
 	uint16_t cur_len;   /* probe size now (MTU discovery lowers it) */
 	uint16_t icmp_cksum; /* Paris ICMP: the constant checksum */
 	uint32_t tcp_seq_base;
@@ -294,6 +299,10 @@ int ik_trace_start(struct ik_trace *t, int64_t now_ns)
 		t->state[ttl].tokens_at_ns = now_ns;
 	}
 	t->final_ttl = 0;
+	t->end_ttl = 0;
+	t->is_end_failed = false;
+	t->reach_ttl = 0;
+	t->is_tail_silent = false;
 	t->cur_len = c->packet_len;
 	t->probe_count = 0;
 	t->in_flight = 0;
@@ -315,14 +324,24 @@ int ik_trace_start(struct ik_trace *t, int64_t now_ns)
 	return IK_OK;
 }
 
+/* The last TTL of the trace: the destination's hop once known, else max_ttl. */
 static uint8_t last_ttl(const struct ik_trace *t)
 {
-	return t->final_ttl ? t->final_ttl : t->cfg.max_ttl;
+	uint8_t last = t->final_ttl ? t->final_ttl : t->cfg.max_ttl;
+	if (t->end_ttl && !t->is_end_failed && t->end_ttl < last)
+		last = t->end_ttl;
+	return last;
+}
+
+/* True once some answer told where the path ends (every TTL up to there is on it). */
+static bool end_is_known(const struct ik_trace *t)
+{
+	return t->final_ttl || (t->end_ttl && !t->is_end_failed);
 }
 
 static bool slot_is_settled(const struct trace_slot *s)
 {
-	return s->state == SLOT_DONE || s->state == SLOT_LOST;
+	return s->state == SLOT_DONE || s->state == SLOT_LOST || s->state == SLOT_CUT;
 }
 
 static bool hop_is_settled(const struct ik_trace *t, unsigned ttl)
@@ -331,6 +350,52 @@ static bool hop_is_settled(const struct ik_trace *t, unsigned ttl)
 		if (!slot_is_settled(&t->state[ttl].slots[q]))
 			return false;
 	return true;
+}
+
+/* The last TTL of the first guess at the path length (cfg.guess_hops), 0 when off. */
+static unsigned guess_end(const struct ik_trace *t)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	if (!c->guess_hops)
+		return 0;
+	unsigned end = (unsigned)c->first_ttl - 1 + c->guess_hops;
+	return end < c->max_ttl ? end : c->max_ttl;
+}
+
+/*
+ * How far ahead of the farthest router that answered the probes go before
+ * the path shows more: hop_burst - nqueries TTLs (at least 1) past
+ * reach_ttl + 1. A TTL enters this span only after the TTLs before it, so
+ * the destination's own queries reach it first and its bucket answers them.
+ */
+static unsigned lead_end(const struct ik_trace *t)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	unsigned lead = c->hop_burst > c->nqueries ? (unsigned)(c->hop_burst - c->nqueries) : 1u;
+	return t->reach_ttl + 1u + lead;
+}
+
+/*
+ * True while an unsent query waits for the path to show that its TTL is not
+ * past the destination (cfg.guess_hops). Every probe with a TTL at or past
+ * the destination's hop reaches the destination, so a probe sent past it is
+ * a probe for nothing, and one the destination's ICMP token bucket answers
+ * takes a token its own hop needed. So, until the end is known: every query
+ * up to the guess, or up to lead_end() past the farthest router that
+ * answered; and one probe (query 0) for every TTL left once the path past
+ * that router has gone silent (note_silence()).
+ */
+static bool slot_is_held(const struct ik_trace *t, unsigned ttl, unsigned q)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	if (!c->guess_hops || end_is_known(t))
+		return false;
+	unsigned full = guess_end(t);
+	if (full < lead_end(t))
+		full = lead_end(t);
+	if (ttl <= full)
+		return false;
+	return q > 0 || !t->is_tail_silent;
 }
 
 /* Brings a hop's token estimate up to now (refill at one token per hop_refill_ms, capped at the burst). */
@@ -397,12 +462,40 @@ static bool farther_answered(const struct ik_trace *t, unsigned ttl)
 	return false;
 }
 
-/* True while some hop past ttl has not settled yet. */
+/*
+ * True while some query past ttl has not settled and may still be sent: not
+ * held, or query 0 of a TTL that a silent tail will release (note_silence()).
+ */
 static bool farther_pending(const struct ik_trace *t, unsigned ttl)
 {
 	for (unsigned n = ttl + 1; n <= last_ttl(t); n++)
-		if (!hop_is_settled(t, n))
+		for (unsigned q = 0; q < t->cfg.nqueries; q++)
+			if (!slot_is_settled(&t->state[n].slots[q]) &&
+			    (!slot_is_held(t, n, q) || (q == 0 && !t->is_tail_silent)))
+				return true;
+	return false;
+}
+
+/*
+ * True when the hop is known to answer: it did, or it is the destination's
+ * hop and the destination answered a probe sent farther (infer_end()). Its
+ * silence is then an empty token bucket, and waiting for a refill pays.
+ */
+static bool hop_has_life(const struct ik_trace *t, unsigned ttl)
+{
+	return t->state[ttl].answered || (ttl == t->end_ttl && !t->is_end_failed);
+}
+
+/* True while a query of the hop other than `self` is being asked again (a retry due or out). */
+static bool hop_has_retry_out(const struct ik_trace *t, unsigned ttl, const struct trace_slot *self)
+{
+	for (unsigned q = 0; q < t->cfg.nqueries; q++) {
+		const struct trace_slot *s = &t->state[ttl].slots[q];
+		if (s == self)
+			continue;
+		if (s->state == SLOT_RETRY || (s->state == SLOT_WAIT && s->attempts > 1))
 			return true;
+	}
 	return false;
 }
 
@@ -443,7 +536,7 @@ static enum slot_state decide(struct ik_trace *t, unsigned ttl, struct trace_slo
 	struct trace_hopstate *h = &t->state[ttl];
 	if (s->attempts >= 1u + c->retries)
 		return SLOT_LOST;
-	if (h->answered)
+	if (hop_has_life(t, ttl))
 		return SLOT_RETRY;
 	if (farther_answered(t, ttl)) {
 		if (hop_is_probing(t, ttl))
@@ -455,6 +548,130 @@ static enum slot_state decide(struct ik_trace *t, unsigned ttl, struct trace_slo
 	}
 	/* Nothing answered past here yet; the hops beyond will tell. */
 	return farther_pending(t, ttl) ? SLOT_PARKED : SLOT_LOST;
+}
+
+/*
+ * How long a probe past the farthest router that answered may go unanswered
+ * before that silence counts (note_silence()): near_x10/10 times that
+ * router's RTT (traceroute -w NEAR), at least min_wait_ms, at most wait_ms.
+ */
+static int64_t silence_wait(const struct ik_trace *t)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	int64_t w = (int64_t)c->wait_ms * NS_PER_MS;
+	const struct trace_hopstate *r = &t->state[t->reach_ttl];
+	if (c->near_x10 && t->reach_ttl && r->answered) {
+		int64_t v = r->max_rtt_ns * c->near_x10 / 10;
+		if (v < w)
+			w = v;
+	}
+	int64_t floor = (int64_t)c->min_wait_ms * NS_PER_MS;
+	int64_t cap = (int64_t)c->wait_ms * NS_PER_MS;
+	if (w < floor)
+		w = floor < cap ? floor : cap;
+	return w;
+}
+
+/*
+ * cfg.guess_hops: the path past the farthest router that answered has gone
+ * silent when a query there timed out or was given up, or had all its sends
+ * (asked again after refill intervals, reask_after()) go unanswered for
+ * silence_wait(). A Linux node's bucket holds a token again one interval
+ * after it refused one (inet_peer_xrlim_allow()), two for a route it lacks,
+ * so a destination or router that merely had an empty bucket answers one of
+ * those: what stays silent is a destination that does not answer, or a
+ * firewall. Then every TTL left gets one probe at once, as stepping
+ * through them a few per timeout would take the longest. Also silent when
+ * nothing is left to ask.
+ */
+static void note_silence(struct ik_trace *t, int64_t now_ns)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	if (!c->guess_hops || t->is_tail_silent || end_is_known(t))
+		return;
+	int64_t quiet = silence_wait(t);
+	bool is_open = false;
+	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++) {
+		for (unsigned q = 0; q < c->nqueries; q++) {
+			const struct trace_slot *s = &t->state[ttl].slots[q];
+			if (slot_is_held(t, ttl, q))
+				continue;
+			if (!slot_is_settled(s))
+				is_open = true;
+			if (ttl <= t->reach_ttl || !s->attempts || s->state == SLOT_DONE)
+				continue;
+			bool is_spent = s->attempts >= 1u + c->retries &&
+					(s->state != SLOT_WAIT ||
+					 now_ns - t->probes[s->probe].sent_ns >= quiet);
+			if (s->state == SLOT_LOST || s->state == SLOT_PARKED || is_spent) {
+				t->is_tail_silent = true;
+				return;
+			}
+		}
+	}
+	if (!is_open)
+		t->is_tail_silent = true;
+}
+
+/* Once nothing is in flight, due or free to be sent, held queries are given up ('*'). */
+static void drop_held(struct ik_trace *t)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	if (!c->guess_hops)
+		return;
+	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++)
+		for (unsigned q = 0; q < c->nqueries; q++)
+			if (!slot_is_settled(&t->state[ttl].slots[q]) && !slot_is_held(t, ttl, q))
+				return;
+	for (unsigned ttl = c->first_ttl; ttl <= last_ttl(t); ttl++)
+		for (unsigned q = 0; q < c->nqueries; q++)
+			if (t->state[ttl].slots[q].state == SLOT_IDLE)
+				t->state[ttl].slots[q].state = SLOT_LOST;
+}
+
+/*
+ * True when a query whose probe has waited a refill interval unanswered may
+ * be asked again before its timeout (see expire()): a hop known to answer,
+ * any query with sends left; a hop never heard from, one query at a time and
+ * `retries` in all; past the farthest router (cfg.guess_hops), only within
+ * the span of lead_end() and not once the path there has been found silent
+ * (note_silence()).
+ */
+static bool may_reask(const struct ik_trace *t, unsigned ttl, const struct trace_slot *s)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	if (s->attempts >= 1u + c->retries)
+		return false;
+	if (hop_has_life(t, ttl))
+		return true;
+	if (c->guess_hops && ttl > t->reach_ttl) {
+		/* Past a tail found silent after refills, asking again tells nothing new. */
+		if (t->is_tail_silent)
+			return false;
+		/*
+		 * Every TTL from the destination's on reaches the destination:
+		 * asking again the span of lead_end() past the farthest router
+		 * finds a drained destination as surely as asking every TTL.
+		 */
+		if (ttl > lead_end(t) && !end_is_known(t))
+			return false;
+	}
+	return t->state[ttl].silent_retries < c->retries && !hop_has_retry_out(t, ttl, s);
+}
+
+/*
+ * How long a probe of this query waits unanswered before it is asked again
+ * (may_reask()): one refill interval for its first probe, and one more for
+ * each send after it. A Linux router's unreachable for a route it lacks
+ * passes two token checks on one bucket (ip_error(), then
+ * icmpv4_xrlim_allow()), so it costs two intervals, and a probe that
+ * arrives with one token burns it unanswered: asking every interval would
+ * never get an answer there, while waiting one interval longer does.
+ */
+static int64_t reask_after(const struct ik_trace *t, const struct trace_slot *s)
+{
+	unsigned n = s->attempts ? s->attempts : 1u;
+	return (int64_t)n * t->cfg.hop_refill_ms * NS_PER_MS + 10 * NS_PER_MS;
 }
 
 /* Settles probes whose wait is over, then decides every parked query (farthest first). */
@@ -470,29 +687,26 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 				if (s->state == SLOT_WAIT)
 					t->in_flight--;
 				if (!slot_is_settled(s))
-					s->state = SLOT_LOST;
+					s->state = SLOT_CUT;
 				continue;
 			}
 			if (s->state != SLOT_WAIT)
 				continue;
 			const struct trace_probe *p = &t->probes[s->probe];
 			int64_t age = now_ns - p->sent_ns;
-			int64_t refill_ns = (int64_t)c->hop_refill_ms * NS_PER_MS + 10 * NS_PER_MS;
 			if (age < probe_timeout(t, ttl)) {
 				/*
 				 * A long wait with nothing heard is what a drained
 				 * bucket looks like: once it has a token again, ask
 				 * again instead of waiting out -w (the first probe
-				 * stays matchable). A silent hop does this once in
-				 * all, so a firewalled hop costs one more probe.
+				 * stays matchable). A hop that never answered is asked
+				 * again one query at a time, `retries` times in all,
+				 * so a firewalled hop costs that many more probes.
 				 */
-				if (age < refill_ns || s->attempts >= 1u + c->retries)
+				if (age < reask_after(t, s) || !may_reask(t, ttl, s))
 					continue;
-				if (!h->answered) {
-					if (h->silent_retries >= c->retries)
-						continue;
+				if (!hop_has_life(t, ttl))
 					h->silent_retries++;
-				}
 				t->in_flight--;
 				s->state = SLOT_RETRY;
 				t->stats.retries++;
@@ -524,6 +738,12 @@ static void expire(struct ik_trace *t, int64_t now_ns)
 		if (ttl == 0)
 			break;
 	}
+	/* The hop the quote named never answered: the end is where the answer came from. */
+	if (t->end_ttl && !t->is_end_failed && hop_is_settled(t, t->end_ttl) &&
+	    !t->state[t->end_ttl].answered)
+		t->is_end_failed = true;
+	note_silence(t, now_ns);
+	drop_held(t);
 	update_done(t, now_ns);
 }
 
@@ -564,6 +784,8 @@ int ik_trace_next(struct ik_trace *t, int64_t now_ns, struct ik_trace_probe *pro
 		for (unsigned q = 0; q < c->nqueries; q++) {
 			struct trace_slot *s = &h->slots[q];
 			if (s->state != SLOT_IDLE && s->state != SLOT_RETRY)
+				continue;
+			if (slot_is_held(t, ttl, q))
 				continue;
 			refill(t, h, now_ns);
 			if (h->tokens_ns < token)
@@ -643,16 +865,27 @@ int64_t ik_trace_deadline(struct ik_trace *t, int64_t now_ns)
 	int64_t when = INT64_MAX;
 	int64_t token = (int64_t)c->hop_refill_ms * NS_PER_MS;
 	bool can_send = t->in_flight < c->window;
+	/* note_silence(): when a probe past the farthest router makes the tail silent. */
+	int64_t quiet = 0;
+	if (c->guess_hops && !t->is_tail_silent && !end_is_known(t))
+		quiet = silence_wait(t);
 	for (unsigned ttl = c->first_ttl; ttl <= c->max_ttl; ttl++) {
 		struct trace_hopstate *h = &t->state[ttl];
 		for (unsigned q = 0; q < c->nqueries; q++) {
 			const struct trace_slot *s = &h->slots[q];
 			int64_t at = INT64_MAX;
 			if (s->state == SLOT_WAIT) {
-				at = ttl > last_ttl(t) ? now_ns
-						       : t->probes[s->probe].sent_ns + probe_timeout(t, ttl);
+				int64_t sent = t->probes[s->probe].sent_ns;
+				at = ttl > last_ttl(t) ? now_ns : sent + probe_timeout(t, ttl);
+				/* expire(): asked again once the hop's bucket has a token. */
+				int64_t reask = sent + reask_after(t, s);
+				if (reask < at && may_reask(t, ttl, s))
+					at = reask;
+				if (quiet && ttl > t->reach_ttl && ttl <= last_ttl(t) &&
+				    s->attempts >= 1u + c->retries && sent + quiet < at)
+					at = sent + quiet;
 			} else if ((s->state == SLOT_IDLE || s->state == SLOT_RETRY) &&
-				   ttl <= last_ttl(t) && can_send) {
+				   ttl <= last_ttl(t) && can_send && !slot_is_held(t, ttl, q)) {
 				refill(t, h, now_ns);
 				at = h->tokens_ns >= token ? now_ns : now_ns + (token - h->tokens_ns);
 				int64_t gap = t->last_send_ns + (int64_t)c->sendwait_us * 1000;
@@ -671,6 +904,68 @@ bool ik_trace_is_done(const struct ik_trace *t)
 	return t->is_done;
 }
 
+/*
+ * A router answered at a TTL at or past end_ttl: the quote that named
+ * end_ttl did not tell the distance (a hop on the way rewrote the TTL).
+ * Forget it; the queries cut past it are asked (or decided) again.
+ */
+static void drop_end(struct ik_trace *t)
+{
+	unsigned old = t->end_ttl;
+	t->end_ttl = 0;
+	t->is_end_failed = false;
+	for (unsigned ttl = old + 1; ttl <= last_ttl(t); ttl++) {
+		for (unsigned q = 0; q < t->cfg.nqueries; q++) {
+			struct trace_slot *s = &t->state[ttl].slots[q];
+			if (s->state == SLOT_CUT)
+				s->state = s->attempts ? SLOT_PARKED : SLOT_IDLE;
+		}
+		t->hops[ttl].is_final = hop_is_settled(t, ttl);
+	}
+}
+
+static bool is_time_exceeded(const struct ik_icmp *m)
+{
+	return m && m->type == (m->version == 6 ? IK_ICMP6_TIME_EXCEEDED : IK_ICMP4_TIME_EXCEEDED);
+}
+
+/*
+ * A final answer to probe p, quoting our datagram with the TTL it arrived
+ * with (quoted_ttl): every router on the way took one off, so the sender is
+ * p->ttl - quoted_ttl + 1 hops away. A probe sent past the destination's hop
+ * names that hop, so the trace ends there at once: nothing more is sent past
+ * it, and the hop itself, which may have seen its own probes refused by an
+ * empty ICMP token bucket while a farther probe took the token, is asked
+ * again as a hop that answers. The distance is believed only where no router
+ * answered (past reach_ttl); one that does later disproves it (drop_end()).
+ */
+static void infer_end(struct ik_trace *t, const struct trace_probe *p, uint8_t quoted_ttl,
+		      int64_t rx_ns)
+{
+	const struct ik_trace_cfg *c = &t->cfg;
+	if (t->is_end_failed || quoted_ttl < 1 || quoted_ttl > p->ttl)
+		return;
+	unsigned d = (unsigned)p->ttl - quoted_ttl + 1;
+	if (d < c->first_ttl)
+		d = c->first_ttl;
+	if (d <= t->reach_ttl || d >= last_ttl(t))
+		return;
+	t->end_ttl = (uint8_t)d;
+	struct trace_hopstate *h = &t->state[d];
+	if (!h->answered) {
+		/* The destination spent a token on p: its bucket is the hop's. */
+		bucket_was_empty(t, h, p->sent_ns, rx_ns);
+		for (unsigned q = 0; q < c->nqueries; q++) {
+			struct trace_slot *s = &h->slots[q];
+			if (s->state == SLOT_LOST && s->attempts < 1u + c->retries) {
+				s->state = SLOT_RETRY;
+				t->stats.retries++;
+			}
+		}
+		t->hops[d].is_final = hop_is_settled(t, d);
+	}
+}
+
 /* Records an answer to probe index; returns 1 if it settled a query, 0 if it came too late. */
 static int record(struct ik_trace *t, uint32_t index, const struct ik_icmp *m, uint8_t tcp_flags,
 		  const struct ik_addr *from, int reply_ttl, int64_t rx_ns, bool is_final)
@@ -678,6 +973,10 @@ static int record(struct ik_trace *t, uint32_t index, const struct ik_icmp *m, u
 	const struct ik_trace_cfg *c = &t->cfg;
 	struct trace_probe *p = &t->probes[index];
 	struct trace_slot *s = slot_of(t, index);
+	/* A router past the hop a quote named: the quote was wrong, the probe still counts. */
+	if (s && s->state == SLOT_CUT && is_time_exceeded(m) && !is_final && t->end_ttl &&
+	    !t->is_end_failed && p->ttl >= t->end_ttl)
+		drop_end(t);
 	/* An answer to an earlier send of a query still waiting for a retry counts too. */
 	if (!s) {
 		struct trace_slot *cur = &t->state[p->ttl].slots[p->query];
@@ -751,8 +1050,16 @@ static int record(struct ik_trace *t, uint32_t index, const struct ik_icmp *m, u
 		h->min_rtt_ns = r->rtt_ns;
 	h->answered++;
 	t->stats.replies++;
+	if (is_time_exceeded(m) && !is_final) {
+		if (p->ttl > t->reach_ttl)
+			t->reach_ttl = p->ttl;
+		if (t->end_ttl && !t->is_end_failed && p->ttl >= t->end_ttl)
+			drop_end(t);
+	}
 	if (is_final && (!t->final_ttl || p->ttl < t->final_ttl))
 		t->final_ttl = p->ttl;
+	if (is_final && r->has_quoted_ttl)
+		infer_end(t, p, r->quoted_ttl, rx_ns);
 	hop->is_final = hop_is_settled(t, p->ttl);
 	update_done(t, rx_ns);
 	return 1;
@@ -953,4 +1260,9 @@ const struct ik_trace_hop *ik_trace_hop(const struct ik_trace *t, uint8_t ttl)
 void ik_trace_get_stats(const struct ik_trace *t, struct ik_trace_stats *out)
 {
 	*out = t->stats;
+	out->past_end = 0;
+	if (!t->hops || !ik_trace_has_reached(t))
+		return;
+	for (unsigned ttl = (unsigned)last_ttl(t) + 1; ttl <= t->cfg.max_ttl; ttl++)
+		out->past_end += t->hops[ttl].probes_sent;
 }

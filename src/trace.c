@@ -1244,6 +1244,7 @@ static void print_summary_json(struct trace_ctx *x, int64_t elapsed_ns)
 	jsonw_kbool(w, "reached", ik_trace_has_reached(x->t));
 	jsonw_kuint(w, "hops", ik_trace_last_ttl(x->t));
 	jsonw_kuint(w, "probes_sent", st.probes_sent);
+	jsonw_kuint(w, "probes_past_end", st.past_end);
 	jsonw_kuint(w, "replies", st.replies);
 	jsonw_kuint(w, "retries", st.retries);
 	jsonw_kuint(w, "foreign", st.foreign);
@@ -1351,6 +1352,15 @@ int cmd_trace(int argc, char **argv)
 		x.cfg.window = 3;
 	else
 		x.cfg.window = x.o.is_traceroute ? 16 : (uint16_t)(16 * x.cfg.nqueries);
+	/*
+	 * icmpkit's own default: those 16 hops get every query at once; past
+	 * them only what the path shows it reaches, so the destination (whose
+	 * bucket answers about 6) is not sent dozens of probes it would refuse
+	 * or answer in place of its own hop's. traceroute's -N window keeps
+	 * traceroute's behaviour.
+	 */
+	if (x.o.sim <= 0 && !x.o.is_report && !x.o.is_traceroute && !x.o.is_multipath)
+		x.cfg.guess_hops = 16;
 	x.cfg.wait_ms = (uint32_t)(x.o.wait_s * 1000);
 	x.cfg.here_x10 = (uint16_t)(x.o.here * 10);
 	x.cfg.near_x10 = (uint16_t)(x.o.near * 10);

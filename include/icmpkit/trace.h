@@ -91,6 +91,25 @@ struct ik_trace_cfg {
 	bool is_mtu_discovery;
 	/* Stop at the first hop that answers an unreachable with an annotation (!N, !H, ...). */
 	bool is_stop_on_unreach;
+	/*
+	 * The first guess at the path length, in hops from first_ttl; 0: off
+	 * (any TTL up to max_ttl is sent as the window allows, as traceroute
+	 * -N does). Every probe with a TTL at or past the destination's hop
+	 * reaches the destination, whose ICMP bucket (hop_burst) answers few,
+	 * so until the end is known only TTLs up to the guess, or up to
+	 * hop_burst - nqueries TTLs (at least 1) past the one after the
+	 * farthest router that answered, are sent; every TTL left gets one
+	 * probe once the path past that router stays silent after refill
+	 * intervals.
+	 *
+	 * Whatever the guess, once the destination answers a probe (at any
+	 * TTL) with an ICMP error, the TTL it quotes tells its hop (probe TTL
+	 * - quoted TTL + 1): nothing is sent past that hop any more, and that
+	 * hop's unanswered queries are asked again (up to `retries` each),
+	 * paced by its bucket. A router answering at or past that hop
+	 * disproves it.
+	 */
+	uint8_t guess_hops;
 };
 
 #define IK_TRACE_MAX_QUERIES 10
@@ -135,6 +154,7 @@ struct ik_trace_stats {
 	uint32_t late;          /* matched, but the query was already settled */
 	uint32_t malformed;     /* did not decode */
 	uint32_t retries;
+	uint32_t past_end;      /* probes sent past the last hop, once the trace reached its end */
 	int64_t start_ns;
 	int64_t end_ns;         /* when the last hop settled */
 };

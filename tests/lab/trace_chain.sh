@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# icmpkit trace on a 10-router chain with 2 ms per router: fresh and drained buckets, a firewalled hop, a silent destination, --mtu, IPv6.
+# icmpkit trace on a 10-router chain with 2 ms per router: fresh and drained buckets (probes sent, and past the destination), a firewalled hop, a silent destination, --mtu, IPv6.
 . "$(dirname "$0")/lab_lib.sh"
 
 L=ikt1$(( $$ % 100000 ))k
@@ -10,6 +10,8 @@ got=$("$ICMPKIT" lab up --name "$L" chain --set N=10 --set DELAY_MS=2) || fail "
 WANT="10.0.1.1 10.1.1.2 10.1.2.2 10.1.3.2 10.1.4.2 10.1.5.2 10.1.6.2 10.1.7.2 10.1.8.2 10.1.9.2 10.0.2.2 "
 hops() { awk 'NR > 1 && $1 ~ /^[0-9]+$/ {print $2}' | tr '\n' ' '; }
 secs() { python3 -c 'import time; print(time.monotonic())'; }
+# jget KEY: a number from the --json trace summary (the last line) on stdin.
+jget() { tail -1 | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
 
 rtt=$(lx "$L" h1 ping -q -c3 -i0.2 -W3 10.0.2.2 | sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
 [ -n "$rtt" ] || fail "no RTT to h2"
@@ -25,6 +27,25 @@ wall=$(python3 -c "print('%.0f' % ((float('$t1') - float('$t0')) * 1000))")
 echo "fresh: wall ${wall} ms (incl. lab exec) for 11 hops x 3, end-to-end RTT ${rtt} ms"
 ok "fresh chain: all 11 hops, 3 answers each, ${wall} ms wall vs ${rtt} ms RTT"
 
+# Fresh again from a second address (its own buckets at every node): what it sent.
+dev=$(lx "$L" h1 ip -o -4 addr show | awk '$4 == "10.0.1.2/24" {print $2}')
+[ -n "$dev" ] || fail "no h1 link"
+lx "$L" h1 ip addr add 10.0.1.3/24 dev "$dev" || fail "second address"
+out=$(lx "$L" h1 "$ICMPKIT" trace -n --json -s 10.0.1.3 10.0.2.2) || fail "fresh json: $out"
+sent=$(echo "$out" | jget probes_sent)
+past=$(echo "$out" | jget probes_past_end)
+replies=$(echo "$out" | jget replies)
+echo "$out" | tail -1
+echo "fresh: $sent probes sent, $past past the destination (hop 11), $replies replies"
+for ttl in $(seq 1 11); do
+	echo "$out" | grep "\"ttl\":$ttl," | grep -q '"replies":3,' || fail "fresh json: hop $ttl not 3 answers: $out"
+done
+# The first round trip asks the 16 hops of the first guess (TTLs 12..16 are
+# past hop 11: 15 probes); nothing is sent past it after that.
+[ -n "$past" ] && [ "$past" -le 15 ] || fail "fresh: $past probes past the destination, want at most 15"
+[ "$sent" -le 48 ] || fail "fresh: $sent probes, want at most 48 (16 hops x 3)"
+ok "fresh chain: $sent probes, $past past the destination"
+
 # Drained: two traceroutes from the same address first.
 lx "$L" h1 traceroute -n 10.0.2.2 >/dev/null
 lx "$L" h1 traceroute -n 10.0.2.2 >/dev/null
@@ -36,8 +57,13 @@ for ttl in $(seq 1 11); do
 	echo "$out" | grep "\"ttl\":$ttl," | grep -q '"from"' || fail "drained: hop $ttl not found: $out"
 done
 echo "$out" | tail -1
-echo "drained: wall ${wall} ms"
-ok "drained chain (after two traceroutes): every hop found in ${wall} ms"
+sent=$(echo "$out" | jget probes_sent)
+past=$(echo "$out" | jget probes_past_end)
+echo "drained: wall ${wall} ms, $sent probes sent, $past past the destination"
+# Past hop 11: the first window's 15, then one probe at each of TTLs 12..14
+# per refill while the destination has not answered (retries: 2 rounds).
+[ -n "$past" ] && [ "$past" -le 21 ] || fail "drained: $past probes past the destination, want at most 21"
+ok "drained chain (after two traceroutes): every hop found in ${wall} ms, $sent probes, $past past the destination"
 
 # A firewalled hop: r5 drops the Time Exceeded it would send.
 lx "$L" r5 nft add table inet ikt1 || fail nft

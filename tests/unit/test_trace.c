@@ -459,6 +459,434 @@ static void bad_configs_are_refused(void **state)
 	ik_trace_free(t);
 }
 
+/*
+ * A simulated chain: routers at TTL 1..dst_hop-1, the destination at
+ * dst_hop, 2 ms each way per hop, and every node's ICMP answers behind a
+ * Linux-style token bucket (inet_peer_xrlim_allow(): 6 tokens, one per
+ * second, a refused probe costs nothing). Probes reach a node in the order
+ * they were sent, as on a real chain. Runs the engine to the end and counts
+ * what it sent.
+ */
+struct chain_sim {
+	unsigned dst_hop;
+	int64_t tokens_ms;        /* every node's bucket at the start: 6000 full, 0 drained */
+	int64_t dst_tokens_ms;    /* the destination's, -1: tokens_ms */
+	bool is_dst_silent;       /* the destination never answers (a firewall) */
+	unsigned lose_dst_hop;    /* this many of the first probes at TTL dst_hop are lost on the way */
+	uint8_t lie_ttl;          /* not 0: the destination quotes this TTL, whatever it got */
+	/*
+	 * The end is a router with no route (Net Unreachable, !N): Linux's
+	 * ip_error() takes a token of its own (burst 5) from the same bucket
+	 * before icmp_send() takes the usual one, so an answer costs two and a
+	 * probe that finds one burns it unanswered.
+	 */
+	bool is_no_route;
+};
+
+struct chain_run {
+	unsigned probes;
+	unsigned past_dst;        /* probes with a TTL past the destination's hop */
+	unsigned past_dst_after;  /* ... sent after the destination's first answer */
+	unsigned at_node[64];     /* probes that reached each node (the destination: dst_hop) */
+	unsigned answered[64];    /* answers per TTL */
+	int64_t first_dst_ns;     /* when the first answer from the destination came, -1 none */
+	int64_t end_ns;
+	uint8_t last_ttl;
+	bool is_done;
+	bool is_reached;
+	struct ik_trace_stats st;
+};
+
+struct pending {
+	int64_t at;
+	struct sent s;
+	unsigned hop;
+};
+
+static void run_chain(const struct ik_trace_cfg *c, const struct chain_sim *sim, struct chain_run *out)
+{
+	struct ik_trace *t = start(c);
+	static struct pending pend[4096];
+	size_t npend = 0;
+	int64_t tokens[64], tokens_at[64];
+	unsigned dst = sim->dst_hop, lost = 0;
+	assert_true(dst >= 1 && dst < 64);
+	for (unsigned i = 0; i < 64; i++) {
+		tokens[i] = sim->tokens_ms * MS;
+		tokens_at[i] = 0;
+	}
+	if (sim->dst_tokens_ms >= 0)
+		tokens[dst] = sim->dst_tokens_ms * MS;
+	memset(out, 0, sizeof *out);
+	out->first_dst_ns = -1;
+	int64_t now = 0;
+	unsigned idle_loops = 0;
+	while (!ik_trace_is_done(t) && now < 60000 * MS) {
+		struct sent s[64];
+		size_t n = drain(t, now, s, 64);
+		for (size_t i = 0; i < n; i++) {
+			unsigned hop = s[i].ttl < dst ? s[i].ttl : dst;
+			out->probes++;
+			if (s[i].ttl > dst) {
+				out->past_dst++;
+				if (out->first_dst_ns >= 0)
+					out->past_dst_after++;
+			}
+			if (s[i].ttl == dst && lost < sim->lose_dst_hop) {
+				lost++;
+				continue;
+			}
+			out->at_node[hop]++;
+			int64_t arrive = now + (int64_t)hop * 2 * MS;
+			tokens[hop] += arrive - tokens_at[hop];
+			tokens_at[hop] = arrive;
+			if (tokens[hop] > 6000 * MS)
+				tokens[hop] = 6000 * MS;
+			if (hop == dst && sim->is_no_route) {
+				if (tokens[hop] > 5000 * MS)
+					tokens[hop] = 5000 * MS;
+				if (tokens[hop] < 1000 * MS)
+					continue;
+				tokens[hop] -= 1000 * MS; /* ip_error() */
+			}
+			if ((hop == dst && sim->is_dst_silent) || tokens[hop] < 1000 * MS)
+				continue;
+			tokens[hop] -= 1000 * MS;
+			assert_true(npend < 4096);
+			pend[npend].at = now + (int64_t)hop * 4 * MS;
+			pend[npend].s = s[i];
+			pend[npend].hop = hop;
+			npend++;
+		}
+		int64_t next = ik_trace_deadline(t, now);
+		for (size_t i = 0; i < npend; i++)
+			if (pend[i].at < next)
+				next = pend[i].at;
+		if (next == INT64_MAX)
+			break;
+		if (next <= now && n == 0)
+			assert_true(++idle_loops < 1000);
+		else
+			idle_loops = 0;
+		if (next > now)
+			now = next;
+		/* Answers in the order they arrive. */
+		for (;;) {
+			size_t k = npend;
+			for (size_t i = 0; i < npend; i++)
+				if (pend[i].at <= now && (k == npend || pend[i].at < pend[k].at))
+					k = i;
+			if (k == npend)
+				break;
+			uint8_t q[128];
+			const struct pending *pd = &pend[k];
+			bool is_dst = pd->hop == dst;
+			uint8_t router[4] = {10, 1, (uint8_t)pd->hop, 2};
+			uint8_t qttl = (uint8_t)(pd->s.ttl - pd->hop + 1);
+			if (is_dst && sim->lie_ttl)
+				qttl = sim->lie_ttl;
+			size_t ql = quote4(c, &pd->s, 17, qttl, q);
+			uint8_t code = sim->is_no_route ? 0 : 3;
+			int rc = feed4(t, is_dst ? 3 : 11, is_dst ? code : 0, q, ql,
+				       is_dst && !sim->is_no_route ? dst4 : router, pd->at, false);
+			assert_true(rc == 0 || rc == 1);
+			if (is_dst && out->first_dst_ns < 0)
+				out->first_dst_ns = pd->at;
+			pend[k] = pend[--npend];
+		}
+	}
+	out->is_done = ik_trace_is_done(t);
+	out->is_reached = ik_trace_has_reached(t);
+	out->last_ttl = ik_trace_last_ttl(t);
+	ik_trace_get_stats(t, &out->st);
+	out->end_ns = out->st.end_ns;
+	assert_int_equal(out->st.probes_sent, out->probes);
+	for (unsigned ttl = c->first_ttl; ttl <= c->max_ttl && ttl < 64; ttl++) {
+		const struct ik_trace_hop *h = ik_trace_hop(t, (uint8_t)ttl);
+		for (unsigned q = 0; q < c->nqueries; q++)
+			out->answered[ttl] += h->replies[q].is_answered;
+	}
+	ik_trace_free(t);
+}
+
+static void chain_cfg(struct ik_trace_cfg *c)
+{
+	make(c, IK_TRACE_UDP, 4);
+	c->window = 48; /* icmpkit trace's own default: 16 hops of 3 queries */
+	c->guess_hops = 16;
+}
+
+/* Every hop up to the destination answered (all its queries when fresh), and the trace ends there. */
+static void assert_every_hop(const struct ik_trace_cfg *c, const struct chain_run *r, unsigned dst,
+			     bool is_all_queries)
+{
+	assert_true(r->is_done);
+	assert_true(r->is_reached);
+	assert_int_equal(r->last_ttl, dst);
+	for (unsigned ttl = 1; ttl <= dst; ttl++) {
+		if (is_all_queries)
+			assert_int_equal(r->answered[ttl], c->nqueries);
+		else
+			assert_true(r->answered[ttl] >= 1);
+	}
+}
+
+static void fresh_chain_sends_few_past_the_destination(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	chain_cfg(&c);
+	struct chain_sim sim = {.dst_hop = 11, .tokens_ms = 6000, .dst_tokens_ms = -1};
+	struct chain_run r;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 11, true);
+	/*
+	 * The first round trip asks the 16 guessed hops at once (that is what
+	 * makes it one round trip): TTLs 12..16 are the only ones past the
+	 * destination, and nothing is sent after it answered.
+	 */
+	assert_int_equal(r.probes, 16 * 3);
+	assert_int_equal(r.past_dst, 5 * 3);
+	assert_int_equal(r.past_dst_after, 0);
+	assert_int_equal(r.st.past_end, r.past_dst);
+	/* One end-to-end round trip (44 ms), no waiting. */
+	assert_true(r.end_ns <= 45 * MS);
+
+	/* Without the guess the window keeps refilling past hop 11 until it answers. */
+	c.guess_hops = 0;
+	struct chain_run old;
+	run_chain(&c, &sim, &old);
+	assert_every_hop(&c, &old, 11, true);
+	assert_true(old.past_dst >= r.past_dst + 20);
+	assert_true(old.end_ns <= 45 * MS);
+}
+
+static void drained_chain_finds_every_hop(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	chain_cfg(&c);
+	/* Every bucket empty at the start: one answer per node per second. */
+	struct chain_sim sim = {.dst_hop = 11, .tokens_ms = 0, .dst_tokens_ms = -1};
+	struct chain_run r;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 11, true);
+	/*
+	 * The first window (TTLs 12..16) and, one refill later, one probe asked
+	 * again at each of them with the destination's own: then its answer
+	 * names hop 11 and nothing more goes past it.
+	 */
+	assert_true(r.past_dst <= 5 * 3 + 5);
+	assert_int_equal(r.past_dst_after, 0);
+	assert_int_equal(r.st.past_end, r.past_dst);
+	/* Three answers from each node take three refills; no send it refuses after the first. */
+	assert_true(r.end_ns <= 3100 * MS);
+	for (unsigned hop = 1; hop <= 11; hop++)
+		assert_true(r.at_node[hop] <= 3 + (hop == 11 ? r.past_dst + 3 : 3));
+	/* The destination with one token left: found at once, the rest after refills. */
+	sim.dst_tokens_ms = 1000;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 11, true);
+	assert_int_equal(r.past_dst_after, 0);
+	assert_true(r.first_dst_ns <= 45 * MS);
+}
+
+static void farther_answer_names_the_destination_hop(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	chain_cfg(&c);
+	/*
+	 * Drained, and hop 11's first probes lost on the way: the destination's
+	 * one token goes to a probe sent at TTL 12. Its quote (TTL 2) names hop
+	 * 11: the trace ends there at once, nothing more is sent past it, and
+	 * hop 11 gets the destination's next tokens.
+	 */
+	struct chain_sim sim = {.dst_hop = 11, .tokens_ms = 6000, .dst_tokens_ms = 1000,
+				.lose_dst_hop = 3};
+	struct chain_run r;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 11, false);
+	assert_true(r.first_dst_ns <= 50 * MS);
+	assert_int_equal(r.past_dst_after, 0);
+	assert_int_equal(r.past_dst, 5 * 3);
+	/* Found one refill after the first answer, not after -w (5 s) or never. */
+	assert_true(r.answered[11] >= 1);
+	assert_true(r.end_ns <= 3200 * MS);
+
+	/* The same with the engine fed by hand: a Port Unreachable for TTL 14 quoting TTL 4. */
+	struct ik_trace *t = start(&c);
+	struct sent s[64];
+	size_t n = drain(t, 0, s, 64);
+	assert_int_equal(n, 48);
+	uint8_t q[128];
+	for (size_t i = 0; i < 30; i++) /* TTLs 1..10 */
+		assert_int_equal(feed4(t, 11, 0, q, quote4(&c, &s[i], 17, 1, q), r1_4,
+				       (int64_t)(4 * s[i].ttl) * MS, false), 1);
+	size_t k = 13 * 3; /* the first probe at TTL 14 */
+	assert_int_equal(s[k].ttl, 14);
+	assert_int_equal(feed4(t, 3, 3, q, quote4(&c, &s[k], 17, 4, q), dst4, 45 * MS, false), 1);
+	assert_true(ik_trace_has_reached(t));
+	assert_int_equal(ik_trace_last_ttl(t), 11);
+	assert_false(ik_trace_is_done(t));
+	int64_t now = 45 * MS;
+	unsigned at11 = 0;
+	while (!ik_trace_is_done(t) && now < 20000 * MS) {
+		now = ik_trace_deadline(t, now);
+		n = drain(t, now, s, 64);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(s[i].ttl, 11);
+			/* Not before the destination's bucket has a token again. */
+			assert_true(now >= 1000 * MS);
+			if (at11++ == 0)
+				assert_int_equal(feed4(t, 3, 3, q, quote4(&c, &s[i], 17, 1, q), dst4,
+						       now + 44 * MS, false), 1);
+		}
+	}
+	assert_true(ik_trace_is_done(t));
+	assert_true(ik_trace_hop(t, 11)->replies[0].is_answered ||
+		    ik_trace_hop(t, 11)->replies[1].is_answered ||
+		    ik_trace_hop(t, 11)->replies[2].is_answered);
+	struct ik_trace_stats st;
+	ik_trace_get_stats(t, &st);
+	assert_int_equal(st.past_end, 5 * 3);
+	ik_trace_free(t);
+}
+
+static void lying_quote_is_dropped_when_a_router_answers_past_it(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	chain_cfg(&c);
+	/*
+	 * A hop on the way raised the TTL: the destination quotes TTL 9 for a
+	 * probe sent at 11 or more, naming a hop that the routers' answers say
+	 * is a router. The quote is not believed and the path is traced as it is.
+	 */
+	struct chain_sim sim = {.dst_hop = 11, .tokens_ms = 6000, .dst_tokens_ms = -1, .lie_ttl = 9};
+	struct chain_run r;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 11, true);
+	assert_true(r.end_ns <= 45 * MS);
+
+	/* A quote that names hop 12 on a path whose hop 12 is a router: a router disproves it. */
+	struct ik_trace *t = start(&c);
+	struct sent s[64];
+	size_t n = drain(t, 0, s, 64);
+	assert_int_equal(n, 48);
+	uint8_t q[128];
+	/* TTL 15 answered by the destination, quoting TTL 4: hop 12, it says. */
+	assert_int_equal(feed4(t, 3, 3, q, quote4(&c, &s[14 * 3], 17, 4, q), dst4, 10 * MS, false), 1);
+	assert_int_equal(ik_trace_last_ttl(t), 12);
+	/* But hop 12 is a router. */
+	const uint8_t r12[4] = {10, 1, 12, 2};
+	assert_int_equal(feed4(t, 11, 0, q, quote4(&c, &s[11 * 3], 17, 1, q), r12, 11 * MS, false), 1);
+	assert_int_equal(ik_trace_last_ttl(t), 15);
+	ik_trace_free(t);
+
+	/* The same when the router is past the hop named, whose queries were already cut. */
+	t = start(&c);
+	n = drain(t, 0, s, 64);
+	assert_int_equal(feed4(t, 3, 3, q, quote4(&c, &s[14 * 3], 17, 4, q), dst4, 10 * MS, false), 1);
+	assert_int_equal(ik_trace_last_ttl(t), 12);
+	(void)ik_trace_deadline(t, 10 * MS); /* TTLs 13 and on are cut */
+	const uint8_t r13[4] = {10, 1, 13, 2};
+	assert_int_equal(feed4(t, 11, 0, q, quote4(&c, &s[12 * 3], 17, 1, q), r13, 12 * MS, false), 1);
+	assert_int_equal(ik_trace_last_ttl(t), 15);
+	assert_true(ik_trace_hop(t, 13)->replies[0].is_answered);
+	ik_trace_free(t);
+}
+
+static void drained_no_route_router_is_found(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	chain_cfg(&c);
+	c.nqueries = 1;
+	c.window = 16;
+	/*
+	 * Hop 2 has no route to the destination: every TTL from 2 on gets its
+	 * !N, at two tokens an answer. Its bucket holds 1.5 tokens: the first
+	 * probes burn one, and so would a probe every interval after that.
+	 */
+	struct chain_sim sim = {.dst_hop = 2, .tokens_ms = 6000, .dst_tokens_ms = 1500,
+				.is_no_route = true};
+	struct chain_run r;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 2, true);
+	/* Asked again one interval later (burnt), then two intervals after that. */
+	assert_true(r.end_ns <= 3100 * MS);
+	assert_int_equal(r.past_dst_after, 0);
+	/* Three queries: the first answer as soon, the others two intervals apart. */
+	c.nqueries = 3;
+	c.window = 48;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 2, false);
+	assert_true(r.first_dst_ns <= 3100 * MS);
+	assert_int_equal(r.past_dst_after, 0);
+}
+
+static void long_path_past_the_guess(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	chain_cfg(&c);
+	/* 20 hops: TTLs past the guess are asked as the routers show the path goes on. */
+	struct chain_sim sim = {.dst_hop = 20, .tokens_ms = 6000, .dst_tokens_ms = -1};
+	struct chain_run r;
+	run_chain(&c, &sim, &r);
+	assert_every_hop(&c, &r, 20, true);
+	/* At most hop_burst - nqueries TTLs ahead of the farthest router. */
+	assert_true(r.past_dst <= (unsigned)(c.hop_burst - c.nqueries) * c.nqueries);
+	assert_int_equal(r.past_dst_after, 0);
+	/*
+	 * TTL 20 is asked once router 16 answered (64 ms), so the trace takes
+	 * that and one round trip of the destination (80 ms): under two, not a
+	 * timeout. Without the guess: the window, one round trip and more
+	 * probes past the destination.
+	 */
+	assert_true(r.end_ns <= 64 * MS + 80 * MS + MS);
+	c.guess_hops = 0;
+	struct chain_run old;
+	run_chain(&c, &sim, &old);
+	assert_every_hop(&c, &old, 20, true);
+	assert_true(old.end_ns <= 100 * MS);
+	assert_true(old.past_dst > r.past_dst);
+}
+
+static void silent_destination_probes_to_max_ttl(void **state)
+{
+	(void)state;
+	struct ik_trace_cfg c;
+	chain_cfg(&c);
+	struct chain_sim sim = {.dst_hop = 11, .tokens_ms = 6000, .dst_tokens_ms = -1,
+				.is_dst_silent = true};
+	struct chain_run r;
+	run_chain(&c, &sim, &r);
+	assert_true(r.is_done);
+	assert_false(r.is_reached);
+	assert_int_equal(r.last_ttl, 30);
+	for (unsigned ttl = 1; ttl <= 10; ttl++)
+		assert_int_equal(r.answered[ttl], 3);
+	/*
+	 * TTLs 11..14 (lead_end() past hop 10) asked again one and
+	 * then two refill intervals later (a drained destination would answer
+	 * that), silent for 10 times hop 10's RTT: then every TTL left gets one
+	 * probe at once, and -w is waited once.
+	 */
+	for (unsigned ttl = 11; ttl <= 16; ttl++)
+		assert_int_equal(r.answered[ttl], 0);
+	assert_true(r.end_ns <= (1010 + 2020 + 400 + 10) * MS + (int64_t)c.wait_ms * MS);
+	assert_int_equal(r.probes, 16 * 3 + 4 * 2 + 14);
+	/* Without the guess: every query of every TTL to 30, and -w waited more than once. */
+	c.guess_hops = 0;
+	struct chain_run old;
+	run_chain(&c, &sim, &old);
+	assert_true(old.is_done);
+	assert_true(old.probes > r.probes + 30);
+	assert_true(old.end_ns > r.end_ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +899,13 @@ int main(void)
 	    cmocka_unit_test(tcp_syn_ack_and_rst_answer),
 	    cmocka_unit_test(mtu_discovery_resends_smaller),
 	    cmocka_unit_test(bad_configs_are_refused),
+	    cmocka_unit_test(fresh_chain_sends_few_past_the_destination),
+	    cmocka_unit_test(drained_chain_finds_every_hop),
+	    cmocka_unit_test(farther_answer_names_the_destination_hop),
+	    cmocka_unit_test(lying_quote_is_dropped_when_a_router_answers_past_it),
+	    cmocka_unit_test(drained_no_route_router_is_found),
+	    cmocka_unit_test(long_path_past_the_guess),
+	    cmocka_unit_test(silent_destination_probes_to_max_ttl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
