@@ -38,10 +38,21 @@ done
 [ $mixed -ge 1 ] || fail "no classic trace (icmpkit --no-paris, traceroute) showed both branches at hop 2"
 ok "classic UDP (icmpkit --no-paris and traceroute): $mixed of 8 traces mixed both branches at hop 2"
 
-# MDA: the whole diamond, IPv4 text.
+# MDA: the whole diamond, IPv4 text. At 95% MDA stops after 6 flows that
+# all took one branch, which happens by chance 2 * 2^-6 = 3% of the time (its
+# stated error): a miss is said and the trace run once more; two misses in a
+# row (0.1%) fail.
+both_at_hop1() {
+	echo "$1" | grep -Eq '^ 1  10\.0\.1\.1 -> (10\.2\.1\.2 10\.2\.2\.2|10\.2\.2\.2 10\.2\.1\.2)$'
+}
 out=$(lx "$L" h1 "$ICMPKIT" trace -n --multipath 10.0.2.2) || fail "multipath: $out"
+if ! both_at_hop1 "$out"; then
+	echo "note: MDA at 95% saw one branch at hop 1 (its stated error); running it again" >&2
+	echo "$out" >&2
+	out=$(lx "$L" h1 "$ICMPKIT" trace -n --multipath 10.0.2.2) || fail "multipath: $out"
+fi
 echo "$out"
-echo "$out" | grep -Eq '^ 1  10\.0\.1\.1 -> (10\.2\.1\.2 10\.2\.2\.2|10\.2\.2\.2 10\.2\.1\.2)$' || fail "hop 1 -> both: $out"
+both_at_hop1 "$out" || fail "hop 1 -> both: $out"
 echo "$out" | grep -Eq '^ +(2 )? +10\.2\.1\.2 -> 10\.3\.1\.2$' || fail "m1 -> r2: $out"
 echo "$out" | grep -Eq '^ +(2 )? +10\.2\.2\.2 -> 10\.3\.1\.2$' || fail "m2 -> r2: $out"
 echo "$out" | grep -Eq '^ 3  10\.3\.1\.2 -> 10\.0\.2\.2$' || fail "r2 -> h2: $out"
@@ -50,6 +61,10 @@ ok "--multipath: r1 -> {m1, m2} -> r2 -> h2"
 
 # IPv6 JSON at 99%: n_1 = 8 probes at the one-way first hop, both branches.
 out=$(lx "$L" h1 "$ICMPKIT" trace -n -6 --multipath --confidence 99 --json fd00:2::2) || fail "multipath -6: $out"
+if ! { echo "$out" | grep '"ttl":2,' | grep -q '"fd00:2:1::2"' && echo "$out" | grep '"ttl":2,' | grep -q '"fd00:2:2::2"'; }; then
+	echo "note: MDA at 99% saw one branch (2 * 2^-8 = 0.8% by chance); running it again" >&2
+	out=$(lx "$L" h1 "$ICMPKIT" trace -n -6 --multipath --confidence 99 --json fd00:2::2) || fail "multipath -6: $out"
+fi
 echo "$out"
 echo "$out" | grep '"ttl":1,' | grep -q '"probes":8,' || fail "99%: want 8 probes at hop 1: $out"
 echo "$out" | grep '"ttl":2,' | grep -q '"fd00:2:1::2"' || fail "v6 m1: $out"
