@@ -71,6 +71,22 @@ static bool watch_window_roll(int64_t *win_ns, int64_t now_ns, int64_t length_ns
 	return true;
 }
 
+/* The packet's destination entry, its one-second window started afresh when due. */
+static struct watch_dst_entry *watch_destination(struct ik_watch *w, const struct watch_pkt *wp)
+{
+	bool is_new;
+	struct watch_dst_entry *d =
+		wt_get(&w->destinations, wp->dst_hash, &wp->dst, wp->ts_ns, &is_new);
+	if (watch_window_roll(&d->win_ns, wp->ts_ns, NS_PER_SEC)) {
+		d->echo_requests = 0;
+		d->unsolicited = 0;
+		memset(d->source_bits, 0, sizeof d->source_bits);
+		d->responder_bits = 0;
+		memset(d->top, 0, sizeof d->top);
+	}
+	return d;
+}
+
 static bool watch_is_echo_request(const struct ik_icmp *m)
 {
 	return (m->version == 4 && m->type == IK_ICMP4_ECHO_REQUEST) ||
@@ -143,16 +159,7 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 			       s->echo_requests, src, c->flood_source_rate);
 	}
 
-	bool is_new;
-	struct watch_dst_entry *d =
-		wt_get(&w->destinations, wp->dst_hash, &wp->dst, wp->ts_ns, &is_new);
-	if (watch_window_roll(&d->win_ns, wp->ts_ns, NS_PER_SEC)) {
-		d->echo_requests = 0;
-		d->unsolicited = 0;
-		memset(d->source_bits, 0, sizeof d->source_bits);
-		d->responder_bits = 0;
-		memset(d->top, 0, sizeof d->top);
-	}
+	struct watch_dst_entry *d = watch_destination(w, wp);
 	d->echo_requests++;
 	watch_bit_set(d->source_bits, 4, wp->src_hash);
 	watch_talker_add(d->top, &wp->src);
@@ -223,16 +230,7 @@ static void watch_sweep(struct ik_watch *w, const struct watch_pkt *wp, struct w
 static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 {
 	const struct ik_watch_conf *c = &w->conf;
-	bool is_new;
-	struct watch_dst_entry *d =
-		wt_get(&w->destinations, wp->dst_hash, &wp->dst, wp->ts_ns, &is_new);
-	if (watch_window_roll(&d->win_ns, wp->ts_ns, NS_PER_SEC)) {
-		d->echo_requests = 0;
-		d->unsolicited = 0;
-		memset(d->source_bits, 0, sizeof d->source_bits);
-		d->responder_bits = 0;
-		memset(d->top, 0, sizeof d->top);
-	}
+	struct watch_dst_entry *d = watch_destination(w, wp);
 	d->unsolicited++;
 	watch_bit_set(&d->responder_bits, 1, wp->src_hash);
 	watch_talker_add(d->top, &wp->src);
