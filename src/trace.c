@@ -832,6 +832,27 @@ static void json_pct(struct jsonw *w, const char *key, double pct)
 	jsonw_time(w, milli / 1000, (uint32_t)(milli % 1000) * 1000);
 }
 
+static const char *method_name(enum ik_trace_method m)
+{
+	return m == IK_TRACE_ICMP ? "icmp" : m == IK_TRACE_TCP ? "tcp" : "udp";
+}
+
+/* Opens a summary object with what every trace and report summary starts with. */
+static void json_trace_head(struct trace_ctx *x, const char *type)
+{
+	struct jsonw *w = &x->json;
+	char d[IK_ADDR_STRLEN], s[IK_ADDR_STRLEN];
+	fmt_addr(&x->cfg.dst, d, sizeof d);
+	fmt_addr(&x->cfg.src, s, sizeof s);
+	jsonw_obj_begin(w);
+	jsonw_kstr(w, "type", type);
+	jsonw_kstr(w, "host", x->o.host);
+	jsonw_kstr(w, "dst", d);
+	jsonw_kstr(w, "src", s);
+	jsonw_kstr(w, "method", method_name(x->cfg.method));
+	jsonw_kbool(w, "paris", x->cfg.is_paris);
+}
+
 static void print_report_json(struct trace_ctx *x, const struct ik_report *rep, int64_t elapsed_ns)
 {
 	struct jsonw *w = &x->json;
@@ -871,18 +892,7 @@ static void print_report_json(struct trace_ctx *x, const struct ik_report *rep, 
 		jsonw_obj_end(w);
 		jsonw_eol(w);
 	}
-	char d[IK_ADDR_STRLEN], s[IK_ADDR_STRLEN];
-	fmt_addr(&x->cfg.dst, d, sizeof d);
-	fmt_addr(&x->cfg.src, s, sizeof s);
-	jsonw_obj_begin(w);
-	jsonw_kstr(w, "type", "report");
-	jsonw_kstr(w, "host", x->o.host);
-	jsonw_kstr(w, "dst", d);
-	jsonw_kstr(w, "src", s);
-	jsonw_kstr(w, "method", x->cfg.method == IK_TRACE_ICMP  ? "icmp"
-				: x->cfg.method == IK_TRACE_TCP ? "tcp"
-								: "udp");
-	jsonw_kbool(w, "paris", x->cfg.is_paris);
+	json_trace_head(x, "report");
 	jsonw_kuint(w, "cycles", ik_report_rounds(rep));
 	jsonw_kbool(w, "reached", ik_report_has_reached(rep));
 	jsonw_kuint(w, "hops", last);
@@ -1218,26 +1228,12 @@ static int run_report(struct trace_ctx *x)
 	return is_reached ? 1 : 0;
 }
 
-static const char *method_name(enum ik_trace_method m)
-{
-	return m == IK_TRACE_ICMP ? "icmp" : m == IK_TRACE_TCP ? "tcp" : "udp";
-}
-
 static void print_summary_json(struct trace_ctx *x, int64_t elapsed_ns)
 {
 	struct ik_trace_stats st;
 	ik_trace_get_stats(x->t, &st);
 	struct jsonw *w = &x->json;
-	char d[IK_ADDR_STRLEN], s[IK_ADDR_STRLEN];
-	fmt_addr(&x->cfg.dst, d, sizeof d);
-	fmt_addr(&x->cfg.src, s, sizeof s);
-	jsonw_obj_begin(w);
-	jsonw_kstr(w, "type", "trace");
-	jsonw_kstr(w, "host", x->o.host);
-	jsonw_kstr(w, "dst", d);
-	jsonw_kstr(w, "src", s);
-	jsonw_kstr(w, "method", method_name(x->cfg.method));
-	jsonw_kbool(w, "paris", x->cfg.is_paris);
+	json_trace_head(x, "trace");
 	jsonw_kuint(w, "first_ttl", x->cfg.first_ttl);
 	jsonw_kuint(w, "max_ttl", x->cfg.max_ttl);
 	jsonw_kuint(w, "packet_len", x->cfg.packet_len);
