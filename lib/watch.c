@@ -63,6 +63,12 @@ static void watch_addr_from_ik(const struct ik_addr *in, struct watch_addr *out)
 	}
 }
 
+void watch_addr_text(const struct ik_addr *a, char *buf, size_t cap)
+{
+	if (ik_addr_format(a, buf, cap) < 0)
+		buf[0] = '\0';
+}
+
 uint64_t watch_addr_hash(const struct ik_watch *w, const struct watch_addr *a)
 {
 	return wt_hash(w->seed, a, sizeof *a);

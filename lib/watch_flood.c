@@ -152,8 +152,7 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 		struct ik_watch_alert a = {.count = s->echo_requests,
 					   .threshold = c->flood_source_rate, .sources = 1};
 		char src[64];
-		if (ik_addr_format(&wp->p->ip.src, src, sizeof src) < 0)
-			src[0] = '\0';
+		watch_addr_text(&wp->p->ip.src, src, sizeof src);
 		watch_alert_at(w, IK_SID_FLOOD_SOURCE, wp, &s->alerted_flood_ns, &a,
 			       "%u echo requests from %s within 1 s (threshold %u/s)",
 			       s->echo_requests, src, c->flood_source_rate);
@@ -174,8 +173,7 @@ static void watch_echo_request(struct ik_watch *w, const struct watch_pkt *wp,
 	if (sources < c->flood_distributed_sources && top > c->flood_source_rate)
 		return;
 	char dst[64];
-	if (ik_addr_format(&wp->p->ip.dst, dst, sizeof dst) < 0)
-		dst[0] = '\0';
+	watch_addr_text(&wp->p->ip.dst, dst, sizeof dst);
 	struct ik_watch_alert a = {.count = d->echo_requests,
 				   .threshold = c->flood_destination_rate, .sources = sources};
 	if (sources >= c->flood_distributed_sources) {
@@ -211,8 +209,7 @@ static void watch_sweep(struct ik_watch *w, const struct watch_pkt *wp, struct w
 		return;
 	uint32_t n = watch_linear_count(s->recon_bits, 2);
 	char src[64];
-	if (ik_addr_format(&wp->p->ip.src, src, sizeof src) < 0)
-		src[0] = '\0';
+	watch_addr_text(&wp->p->ip.src, src, sizeof src);
 	struct ik_watch_alert a = {.count = n, .threshold = c->recon_destinations};
 	watch_alert_at(w, IK_SID_SWEEP, wp, &s->alerted_sweep_ns, &a,
 		       "%s queried about %u distinct destinations (%u echo/timestamp/mask "
@@ -240,8 +237,7 @@ static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 	if (responders < c->smurf_responders || !watch_alert_due(w, d->alerted_smurf_ns, wp->ts_ns))
 		return;
 	char dst[64];
-	if (ik_addr_format(&wp->p->ip.dst, dst, sizeof dst) < 0)
-		dst[0] = '\0';
+	watch_addr_text(&wp->p->ip.dst, dst, sizeof dst);
 	struct ik_watch_alert a = {.count = d->unsolicited, .threshold = c->smurf_replies,
 				   .sources = responders};
 	watch_fill_top(&a, d);
@@ -264,8 +260,7 @@ void watch_flood_packet(struct ik_watch *w, const struct watch_pkt *wp, bool is_
 	bool is_broadcast = watch_is_echo_request(m) && watch_is_broadcast(w, &wp->p->ip.dst);
 	if (is_broadcast) {
 		char dst[64];
-		if (ik_addr_format(&wp->p->ip.dst, dst, sizeof dst) < 0)
-			dst[0] = '\0';
+		watch_addr_text(&wp->p->ip.dst, dst, sizeof dst);
 		/* Keyed on the broadcast address alone: spoofed sources must not
 		 * make one alert each. */
 		watch_alert(w, IK_SID_SMURF_BROADCAST, wp, &wp->dst, NULL,

@@ -41,12 +41,6 @@ void watch_forged_tcp(struct ik_watch *w, const struct watch_pkt *wp)
 	wt_get(&w->connections, wt_hash(w->seed, &k, sizeof k), &k, wp->ts_ns, &is_new);
 }
 
-static void watch_format(const struct ik_addr *a, char *buf, size_t cap)
-{
-	if (ik_addr_format(a, buf, cap) < 0)
-		buf[0] = '\0';
-}
-
 static void watch_blind_tcp(struct ik_watch *w, const struct watch_pkt *wp)
 {
 	const struct ik_quote *q = &wp->p->icmp.quote;
@@ -71,9 +65,9 @@ static void watch_blind_tcp(struct ik_watch *w, const struct watch_pkt *wp)
 	if (wt_find(&w->connections, wt_hash(w->seed, &k, sizeof k), &k, wp->ts_ns))
 		return;
 	char from[64], s[64], d[64];
-	watch_format(&wp->p->ip.src, from, sizeof from);
-	watch_format(&q->ip.src, s, sizeof s);
-	watch_format(&q->ip.dst, d, sizeof d);
+	watch_addr_text(&wp->p->ip.src, from, sizeof from);
+	watch_addr_text(&q->ip.src, s, sizeof s);
+	watch_addr_text(&q->ip.dst, d, sizeof d);
 	watch_alert(w, IK_SID_BLIND_TCP, wp, NULL, NULL,
 		    "error (type %u code %u) from %s quotes TCP %s:%u -> %s:%u seq %u, a "
 		    "connection never seen: a blind reset or PMTU attack (RFC 5927)",
@@ -88,8 +82,8 @@ void watch_forged_packet(struct ik_watch *w, const struct watch_pkt *wp)
 	if ((m->version == 4 && m->type == IK_ICMP4_REDIRECT) ||
 	    (m->version == 6 && m->type == IK_ICMP6_REDIRECT)) {
 		char gw[64];
-		watch_format(&wp->p->ip.src, from, sizeof from);
-		watch_format(m->version == 4 ? &m->gateway : &m->nd.target, gw, sizeof gw);
+		watch_addr_text(&wp->p->ip.src, from, sizeof from);
+		watch_addr_text(m->version == 4 ? &m->gateway : &m->nd.target, gw, sizeof gw);
 		watch_alert(w, IK_SID_REDIRECT, wp, NULL, NULL,
 			    "redirect (code %u) from %s to gateway %s: a forged one reroutes the "
 			    "victim's traffic through the attacker",
@@ -104,7 +98,7 @@ void watch_forged_packet(struct ik_watch *w, const struct watch_pkt *wp)
 	unsigned floor = m->version == 4 ? c->forged_min_mtu : c->forged_min_mtu6;
 	/* MTU 0 is what routers older than RFC 1191 send: odd, not forged. */
 	if (is_ptb && m->mtu != 0 && m->mtu < floor) {
-		watch_format(&wp->p->ip.src, from, sizeof from);
+		watch_addr_text(&wp->p->ip.src, from, sizeof from);
 		struct ik_watch_alert a = {.count = m->mtu, .threshold = floor};
 		watch_alert(w, IK_SID_SMALL_MTU, wp, NULL, &a,
 			    "%s from %s says the MTU is %u, below the %u no real link has: it "
@@ -113,7 +107,7 @@ void watch_forged_packet(struct ik_watch *w, const struct watch_pkt *wp)
 	}
 	const struct ik_quote *q = &m->quote;
 	if (q->is_present && q->has_icmp && ik_icmp_is_error(q->ip.version, q->icmp_type)) {
-		watch_format(&wp->p->ip.src, from, sizeof from);
+		watch_addr_text(&wp->p->ip.src, from, sizeof from);
 		watch_alert(w, IK_SID_ERROR_ABOUT_ERROR, wp, NULL, NULL,
 			    "error (type %u) from %s quotes an ICMP error (type %u code %u); RFC "
 			    "1122 3.2.2 forbids sending one",

@@ -68,6 +68,9 @@ __attribute__((format(printf, 6, 7))) bool watch_alert_at(struct ik_watch *w, ui
 /* True when an alert kept at *last_ns may fire again now; counts the ones held back. */
 bool watch_alert_due(struct ik_watch *w, int64_t last_ns, int64_t now_ns);
 
+/* An address as text for an explanation; empty when it cannot be formatted. */
+void watch_addr_text(const struct ik_addr *a, char *buf, size_t cap);
+
 uint64_t watch_addr_hash(const struct ik_watch *w, const struct watch_addr *a);
 void watch_addr_to_ik(const struct watch_addr *a, struct ik_addr *out);
 bool watch_addr_is_v4(const struct watch_addr *a);
@@ -81,7 +84,6 @@ int watch_tunnel_init(struct ik_watch *w, size_t budget); /* watch_tunnel.c */
 bool watch_tunnel_packet(struct ik_watch *w, struct watch_pkt *wp);
 void watch_tunnel_sweep(struct ik_watch *w);
 void watch_tunnel_finish(struct ik_watch *w);
-void watch_tunnel_evicted(void *ctx, void *entry, const char *why);
 void watch_frag_packet(struct ik_watch *w, const struct watch_pkt *wp);  /* watch_frag.c */
 void watch_forged_packet(struct ik_watch *w, const struct watch_pkt *wp); /* watch_forged.c */
 void watch_forged_tcp(struct ik_watch *w, const struct watch_pkt *wp);

@@ -73,7 +73,7 @@ static void watch_flow_report(struct ik_watch *w, const struct watch_flow_entry 
 	w->cb.flow(w->cb.user, &out);
 }
 
-void watch_tunnel_evicted(void *ctx, void *entry, const char *why)
+static void watch_tunnel_evicted(void *ctx, void *entry, const char *why)
 {
 	struct ik_watch *w = ctx;
 	if (w->cb.flow)
