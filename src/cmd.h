@@ -26,6 +26,13 @@ int cmd_watch(int argc, char **argv);
 int privs_drop(const char *prog);
 
 struct ik_addr;
+
+/*
+ * The directed IPv4 broadcast addresses of ifname (address | ~netmask),
+ * at most max of them. Returns the count, or -1 with errno set.
+ */
+int if_broadcasts(const char *ifname, struct ik_addr *out, int max);
+
 /*
  * Adds addresses to icmpkit guard's blocked4/blocked6 sets in one nft
  * transaction, with a timeout in seconds (0: the set's own). Prints why

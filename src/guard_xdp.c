@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* icmpkit guard xdp: loads bpf/guard.bpf.o with libbpf on one interface, native XDP or generic, and reports its counters. */
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <arpa/inet.h>
@@ -17,7 +16,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cmd.h"
 #include "guard_xdp.h"
+#include "icmpkit/addr.h"
 
 #define GX_PROG "icmpkit guard xdp"
 
@@ -44,38 +45,25 @@ static int gx_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 	return vfprintf(stderr, fmt, ap);
 }
 
-/*
- * Puts every IPv4 directed broadcast address of ifname (address | ~netmask,
- * RFC 919/922) into the map. Computed, not taken from ifa_broadaddr, which
- * holds the address itself when none was configured. /31 and /32 have none
- * (RFC 3021). Returns the count or -1.
- */
+/* Puts every IPv4 directed broadcast address of ifname into the map. Returns the count or -1. */
 static int gx_fill_bcast(int map_fd, const char *ifname)
 {
-	struct ifaddrs *list = NULL;
-	if (getifaddrs(&list) < 0) {
+	struct ik_addr found[64];
+	int n = if_broadcasts(ifname, found, 64);
+	if (n < 0) {
 		fprintf(stderr, "%s: getifaddrs: %s\n", GX_PROG, strerror(errno));
 		return -1;
 	}
-	int n = 0;
-	for (struct ifaddrs *a = list; a; a = a->ifa_next) {
-		if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || !a->ifa_netmask ||
-		    strcmp(a->ifa_name, ifname) != 0 || !(a->ifa_flags & IFF_BROADCAST))
-			continue;
-		struct sockaddr_in addr, mask;
-		memcpy(&addr, a->ifa_addr, sizeof addr);
-		memcpy(&mask, a->ifa_netmask, sizeof mask);
-		uint32_t host_mask = ntohl(mask.sin_addr.s_addr);
-		if (host_mask >= 0xfffffffeu)
-			continue;
+	int put = 0;
+	for (int i = 0; i < n; i++) {
 		/* Network byte order, as the program compares. */
-		__u32 key = addr.sin_addr.s_addr | htonl(~host_mask);
+		__u32 key;
+		memcpy(&key, found[i].bytes, sizeof key);
 		__u8 one = 1;
 		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY) == 0)
-			n++;
+			put++;
 	}
-	freeifaddrs(list);
-	return n;
+	return put;
 }
 
 static void gx_print_counters(int stats_fd)

@@ -2,7 +2,6 @@
 /* icmpkit watch: the ICMP intrusion-detection monitor; capture in, fast.log and EVE JSON alerts out. */
 #include <errno.h>
 #include <getopt.h>
-#include <ifaddrs.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -632,40 +631,17 @@ static void watch_eve_stats(struct watch_ctx *ctx, int64_t ts_ns)
 	jsonw_flush(j);
 }
 
-/*
- * Directed broadcasts of the interfaces watched, so smurf requests to them
- * are known. Computed as address | ~netmask: glibc's ifa_broadaddr holds
- * the address itself when the address was added without `brd`, which
- * would make every ping to this host look like a broadcast.
- */
+/* Directed broadcasts of the interfaces watched, so smurf requests to them are known. */
 static void watch_learn_broadcasts(struct watch_ctx *ctx)
 {
-	struct ifaddrs *ifs;
-	if (getifaddrs(&ifs) < 0)
-		return;
-	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET ||
-		    !(i->ifa_flags & IFF_BROADCAST))
-			continue;
-		uint32_t addr = ntohl(((const struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr);
-		uint32_t mask =
-			ntohl(((const struct sockaddr_in *)(void *)i->ifa_netmask)->sin_addr.s_addr);
-		if (~mask <= 1)
-			continue; /* /31 and /32 have no broadcast address (RFC 3021) */
-		for (int c = 0; c < ctx->opt.iface_count; c++) {
-			if (strcmp(i->ifa_name, ctx->opt.ifaces[c]) != 0)
-				continue;
-			uint8_t b[4];
-			uint32_t bcast = addr | ~mask;
-			for (int k = 0; k < 4; k++)
-				b[k] = (uint8_t)(bcast >> (24 - 8 * k));
-			struct ik_addr a;
-			ik_addr_set4(&a, b);
-			if (ik_watch_conf_add_broadcast(&ctx->conf, &a) != IK_OK)
-				break;
+	for (int c = 0; c < ctx->opt.iface_count; c++) {
+		struct ik_addr found[IK_WATCH_MAX_BROADCASTS];
+		int n = if_broadcasts(ctx->opt.ifaces[c], found, IK_WATCH_MAX_BROADCASTS);
+		for (int i = 0; i < n; i++) {
+			if (ik_watch_conf_add_broadcast(&ctx->conf, &found[i]) != IK_OK)
+				return;
 		}
 	}
-	freeifaddrs(ifs);
 }
 
 static int watch_set_filter(struct watch_ctx *ctx, struct watch_cap *cap)
