@@ -79,7 +79,7 @@ static const struct conf_key watch_keys[] = {
 	WK_U(flood_distributed_sources, 2, 256),
 	WK_U(oversize_length, 68, 65535),
 	WK_U(smurf_replies, 1, 100000000),
-	WK_U(smurf_responders, 1, 64),
+	WK_U(smurf_responders, 1, 8),
 	WK_U(tunnel_score, 1, 100),
 	WK_U(tunnel_min_packets, 2, 1000000),
 	{"tunnel_entropy", CONF_DOUBLE, offsetof(struct ik_watch_conf, tunnel_entropy), 0.5, 8.0,

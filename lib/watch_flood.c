@@ -47,6 +47,17 @@ static void watch_bit_set(uint64_t *bits, unsigned words, uint64_t hash)
 	bits[bit / 64] |= 1ull << (bit % 64);
 }
 
+/* Counts a responder once; past WATCH_MAX_RESPONDERS the count stays there. */
+static void watch_responder_add(struct watch_dst_entry *d, uint32_t id)
+{
+	for (uint32_t i = 0; i < d->responder_count; i++) {
+		if (d->responders[i] == id)
+			return;
+	}
+	if (d->responder_count < WATCH_MAX_RESPONDERS)
+		d->responders[d->responder_count++] = id;
+}
+
 /* Space-saving top-k (Metwally et al. 2005): the smallest counter gives way. */
 static void watch_talker_add(struct watch_talker *top, const struct watch_addr *a)
 {
@@ -81,7 +92,7 @@ static struct watch_dst_entry *watch_destination(struct ik_watch *w, const struc
 		d->echo_requests = 0;
 		d->unsolicited = 0;
 		memset(d->source_bits, 0, sizeof d->source_bits);
-		d->responder_bits = 0;
+		d->responder_count = 0;
 		memset(d->top, 0, sizeof d->top);
 	}
 	return d;
@@ -229,11 +240,11 @@ static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 	const struct ik_watch_conf *c = &w->conf;
 	struct watch_dst_entry *d = watch_destination(w, wp);
 	d->unsolicited++;
-	watch_bit_set(&d->responder_bits, 1, wp->src_hash);
+	watch_responder_add(d, (uint32_t)(wp->src_hash >> 32));
 	watch_talker_add(d->top, &wp->src);
 	if (d->unsolicited < c->smurf_replies)
 		return;
-	uint32_t responders = watch_linear_count(&d->responder_bits, 1);
+	uint32_t responders = d->responder_count;
 	if (responders < c->smurf_responders || !watch_alert_due(w, d->alerted_smurf_ns, wp->ts_ns))
 		return;
 	char dst[64];
@@ -242,7 +253,7 @@ static void watch_echo_reply(struct ik_watch *w, const struct watch_pkt *wp)
 				   .sources = responders};
 	watch_fill_top(&a, d);
 	watch_alert_at(w, IK_SID_SMURF_VICTIM, wp, &d->alerted_smurf_ns, &a,
-		       "%u echo replies toward %s within 1 s from about %u hosts, answering "
+		       "%u echo replies toward %s within 1 s from %u hosts, answering "
 		       "requests %s never sent (threshold %u/s from %u hosts)",
 		       d->unsolicited, dst, responders, dst, c->smurf_replies, c->smurf_responders);
 }

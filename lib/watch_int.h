@@ -8,6 +8,7 @@
 
 #define NS_PER_SEC 1000000000ll
 #define WATCH_ENTROPY_TABLE 2048
+#define WATCH_MAX_RESPONDERS 8 /* the highest smurf_responders */
 #define WATCH_SID_SLOTS 100 /* sids are 9100000 + 0..99 */ /* c*log2(c) precomputed for counts below this */
 
 /* Addresses as 16 bytes (IPv4 mapped into ::ffff:0:0/96), the tables' key unit. */
@@ -115,7 +116,13 @@ struct watch_dst_entry {
 	uint32_t echo_requests;
 	uint32_t unsolicited;     /* echo replies it never asked for, in the window */
 	uint64_t source_bits[4];  /* distinct sources, linear counting */
-	uint64_t responder_bits;  /* distinct unsolicited responders */
+	/*
+	 * Distinct unsolicited responders, counted exactly (a smurf on a small
+	 * LAN has two or three: a bitmap estimate would merge two of them one
+	 * time in 64): 32 hash bits each, up to WATCH_MAX_RESPONDERS.
+	 */
+	uint32_t responders[WATCH_MAX_RESPONDERS];
+	uint32_t responder_count;
 	struct watch_talker top[IK_WATCH_TOP_TALKERS]; /* space-saving top talkers */
 	int64_t alerted_flood_ns;
 	int64_t alerted_smurf_ns;

@@ -31,7 +31,7 @@ struct ik_watch_conf {
 	unsigned flood_distributed_sources; /* distinct sources that make it distributed */
 	unsigned oversize_length;        /* ICMP datagrams longer than this (bytes) */
 	unsigned smurf_replies;          /* unsolicited echo replies/s toward one host */
-	unsigned smurf_responders;       /* ... from at least this many hosts */
+	unsigned smurf_responders;       /* ... from at least this many hosts (1..8) */
 	unsigned tunnel_score;           /* flow score that raises the tunnel alert */
 	unsigned tunnel_min_packets;     /* echo packets seen before a flow is scored */
 	double tunnel_entropy;           /* bits per byte above which payloads look random */
