@@ -40,6 +40,10 @@ static uint8_t *wt_map(size_t bytes)
 	return p;
 }
 
+/* The table starts with 1/64 of its buckets (a few hundred entries at least). */
+#define WT_START_SHIFT 6
+#define WT_START_MIN_BITS 5
+
 int wt_init(struct wt_table *t, const char *name, size_t entry_size, size_t key_size,
 	    size_t budget)
 {
@@ -48,12 +52,18 @@ int wt_init(struct wt_table *t, const char *name, size_t entry_size, size_t key_
 	t->entry_size = (entry_size + 7) & ~(size_t)7;
 	t->key_size = key_size; /* a multiple of 8 */
 	t->bucket_size = (sizeof(struct wt_bucket_head) + WT_WAYS * t->entry_size + 63) & ~(size_t)63;
-	uint64_t buckets = 1;
-	while (buckets * 2 * t->bucket_size <= budget)
-		buckets *= 2;
-	t->capacity = buckets * WT_WAYS;
-	t->bucket_mask = buckets - 1;
-	t->slots = wt_map((size_t)buckets * t->bucket_size);
+	unsigned bits = 0;
+	while (bits < 31 && ((uint64_t)2 << bits) * t->bucket_size <= budget)
+		bits++;
+	t->max_bucket_bits = bits;
+	t->bucket_bits = bits;
+	if (bits > WT_START_SHIFT + WT_START_MIN_BITS)
+		t->bucket_bits = bits - WT_START_SHIFT;
+	else if (bits > WT_START_MIN_BITS)
+		t->bucket_bits = WT_START_MIN_BITS;
+	t->capacity = ((uint64_t)1 << bits) * WT_WAYS;
+	t->active = ((uint64_t)1 << t->bucket_bits) * WT_WAYS;
+	t->slots = wt_map(wt_bytes(t));
 	return t->slots ? 0 : -1;
 }
 
@@ -66,12 +76,18 @@ void wt_free(struct wt_table *t)
 
 size_t wt_bytes(const struct wt_table *t)
 {
-	return (size_t)(t->bucket_mask + 1) * t->bucket_size;
+	return ((size_t)1 << t->max_bucket_bits) * t->bucket_size;
 }
 
-static struct wt_bucket_head *wt_bucket(const struct wt_table *t, uint64_t hash)
+static struct wt_bucket_head *wt_bucket_at(const struct wt_table *t, uint64_t index)
 {
-	return (struct wt_bucket_head *)(t->slots + (size_t)(hash & t->bucket_mask) * t->bucket_size);
+	return (struct wt_bucket_head *)(t->slots + (size_t)index * t->bucket_size);
+}
+
+/* A tag's top bucket_bits bits number its bucket. */
+static uint64_t wt_bucket_index(unsigned bucket_bits, uint32_t tag)
+{
+	return bucket_bits ? tag >> (32 - bucket_bits) : 0;
 }
 
 static uint8_t *wt_way(const struct wt_table *t, struct wt_bucket_head *b, unsigned way)
@@ -97,16 +113,53 @@ static uint16_t wt_age(int64_t now_ns)
 	return (uint16_t)((uint64_t)now_ns >> 30);
 }
 
-/* The low hash bits pick the bucket; the high ones make the tag. */
+/* The high hash bits make the tag (never 0, which marks a free way). */
 static uint32_t wt_tag(uint64_t hash)
 {
 	return (uint32_t)(hash >> 32) | 1;
 }
 
+/*
+ * Doubles the buckets in use, in place: bucket b splits into 2b and 2b + 1
+ * by the next bit of each entry's tag. Going from the last bucket down, the
+ * two targets of b are never buckets still waiting to be split.
+ */
+static void wt_grow(struct wt_table *t)
+{
+	uint8_t *moving = malloc(t->bucket_size);
+	if (!moving) {
+		t->max_bucket_bits = t->bucket_bits; /* no memory to split with: stay this size */
+		return;
+	}
+	unsigned bits = t->bucket_bits + 1;
+	for (uint64_t b = (uint64_t)1 << t->bucket_bits; b-- > 0;) {
+		struct wt_bucket_head *old = wt_bucket_at(t, b);
+		memcpy(moving, old, t->bucket_size);
+		memset(old, 0, t->bucket_size);
+		const struct wt_bucket_head *from = (const struct wt_bucket_head *)moving;
+		unsigned filled[2] = {0, 0};
+		for (unsigned w = 0; w < WT_WAYS; w++) {
+			if (from->tags[w] == 0)
+				continue;
+			uint64_t to = wt_bucket_index(bits, from->tags[w]);
+			unsigned half = (unsigned)(to & 1);
+			struct wt_bucket_head *nb = wt_bucket_at(t, to);
+			unsigned way = filled[half]++;
+			nb->tags[way] = from->tags[w];
+			nb->ages[way] = from->ages[w];
+			memcpy(wt_way(t, nb, way), moving + sizeof *from + (size_t)w * t->entry_size,
+			       t->entry_size);
+		}
+	}
+	free(moving);
+	t->bucket_bits = bits;
+	t->active = ((uint64_t)1 << bits) * WT_WAYS;
+}
+
 void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns)
 {
 	uint32_t tag = wt_tag(hash);
-	struct wt_bucket_head *b = wt_bucket(t, hash);
+	struct wt_bucket_head *b = wt_bucket_at(t, wt_bucket_index(t->bucket_bits, tag));
 	for (unsigned w = 0; w < WT_WAYS; w++) {
 		if (b->tags[w] != tag)
 			continue;
@@ -123,7 +176,7 @@ void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns
 void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new)
 {
 	uint32_t tag = wt_tag(hash);
-	struct wt_bucket_head *b = wt_bucket(t, hash);
+	struct wt_bucket_head *b = wt_bucket_at(t, wt_bucket_index(t->bucket_bits, tag));
 	uint16_t now_age = wt_age(now_ns), oldest_age = 0;
 	unsigned free_way = WT_WAYS, oldest = 0;
 	for (unsigned w = 0; w < WT_WAYS; w++) {
@@ -144,6 +197,11 @@ void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns,
 			oldest_age = (uint16_t)(now_age - b->ages[w]);
 			oldest = w;
 		}
+	}
+	if (t->bucket_bits < t->max_bucket_bits &&
+	    (free_way == WT_WAYS || t->used + 1 > t->active / 2)) {
+		wt_grow(t);
+		return wt_get(t, hash, key, now_ns, is_new);
 	}
 	unsigned w = free_way;
 	if (w == WT_WAYS) {

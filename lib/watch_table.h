@@ -9,20 +9,23 @@
 
 /*
  * Why this shape: under a flood of spoofed sources every packet may bring a
- * new key, so the table must never grow and never rehash. Each key hashes
- * to one bucket of WT_WAYS entries; a new key takes a free entry there or
- * evicts the entry seen longest ago. Memory is allocated once (calloc, so
- * pages become resident only when used), lookups touch one or two cache
- * lines, and the hash is keyed with a random seed so an attacker cannot
- * crowd one bucket on purpose.
+ * new key, so the table has a fixed capacity, and once there it never grows
+ * or rehashes again. Each key hashes to one bucket of WT_WAYS entries; a new
+ * key takes a free entry there or evicts the entry seen longest ago. The
+ * address space for the whole capacity is mapped once; the table starts with
+ * a small power-of-two share of its buckets and doubles in place (at most a
+ * handful of times, each a pass over the entries in use) whenever a new key
+ * finds its bucket full or the table half full, until it reaches capacity.
+ * So a quiet network keeps its state on few pages and in the CPU's caches,
+ * and nothing is evicted before the table is at capacity. The hash is keyed
+ * with a random seed so an attacker cannot crowd one bucket on purpose.
  *
  * A bucket is one 64-byte header line, then its WT_WAYS entries. The
  * header holds a 32-bit tag per way (hash bits, 0 for a free entry) and a
  * 16-bit age (for eviction), so a lookup reads the header and then only
  * the entry whose tag matches, not eight entries of a hundred bytes or
- * more; and since a bucket fills from way 0, at the usual low load the
- * entry sits on the line right after the header, which the CPU's
- * adjacent-line prefetch brings in with it.
+ * more. The tag's top bits are the bucket number, which is what lets a
+ * bucket split in two on a doubling without the key being hashed again.
  *
  * Every entry starts with struct wt_head; the key follows it, then the
  * caller's value.
@@ -39,8 +42,10 @@ struct wt_table {
 	size_t bucket_size; /* a multiple of 64 */
 	size_t entry_size;
 	size_t key_size;
-	uint64_t bucket_mask;
-	uint64_t capacity;
+	unsigned bucket_bits;     /* buckets in use: 2^bucket_bits */
+	unsigned max_bucket_bits; /* at capacity */
+	uint64_t capacity;        /* entries at full size */
+	uint64_t active;          /* entries in the buckets in use (grows to capacity) */
 	uint64_t used;
 	uint64_t evictions;
 	/* Called before an entry is evicted or removed (may be NULL). */
@@ -71,13 +76,15 @@ void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns,
 /* Starts loading the key's bucket tags into the cache, for a lookup soon after. */
 static inline void wt_prefetch(const struct wt_table *t, uint64_t hash)
 {
-	__builtin_prefetch(t->slots + (size_t)(hash & t->bucket_mask) * t->bucket_size);
+	uint32_t tag = (uint32_t)(hash >> 32);
+	uint64_t index = t->bucket_bits ? tag >> (32 - t->bucket_bits) : 0;
+	__builtin_prefetch(t->slots + (size_t)index * t->bucket_size);
 }
 
 /* Frees an entry (on_evict is called with why). */
 void wt_remove(struct wt_table *t, void *entry, const char *why);
 
-/* The entry at index i (0 <= i < capacity), for sweeps; NULL when free. */
+/* The entry at index i (0 <= i < active), for sweeps; NULL when free. */
 void *wt_at(struct wt_table *t, uint64_t i);
 
 /* The caller's key and value inside an entry. */

@@ -92,10 +92,10 @@ int watch_tunnel_init(struct ik_watch *w, size_t budget)
 /* Ends flows silent for flow_timeout, visiting a slice of the table per second. */
 void watch_tunnel_sweep(struct ik_watch *w)
 {
-	uint64_t slice = w->flows.capacity / w->conf.flow_timeout + 1;
+	uint64_t slice = w->flows.active / w->conf.flow_timeout + 1;
 	int64_t idle = (int64_t)w->conf.flow_timeout * NS_PER_SEC;
 	for (uint64_t n = 0; n < slice; n++) {
-		w->sweep_pos = (w->sweep_pos + 1) % w->flows.capacity;
+		w->sweep_pos = (w->sweep_pos + 1) % w->flows.active;
 		struct watch_flow_entry *f = wt_at(&w->flows, w->sweep_pos);
 		if (f && w->now_ns - f->head.last_ns > idle)
 			wt_remove(&w->flows, f, "timeout");
@@ -104,7 +104,7 @@ void watch_tunnel_sweep(struct ik_watch *w)
 
 void watch_tunnel_finish(struct ik_watch *w)
 {
-	for (uint64_t i = 0; i < w->flows.capacity; i++) {
+	for (uint64_t i = 0; i < w->flows.active; i++) {
 		struct watch_flow_entry *f = wt_at(&w->flows, i);
 		if (f)
 			wt_remove(&w->flows, f, "shutdown");
