@@ -213,28 +213,45 @@ static void packet_icmp(struct ik_packet *out)
 	out->icmp_err = rc;
 }
 
+/*
+ * ik_ip_decode and the ICMP decoders zero their own structs; the packet's
+ * are zeroed here only when they are not reached. At millions of packets a
+ * second, zeroing the 1.5 KB packet and then its ICMP part again was a
+ * tenth of watch's decode time.
+ */
+static int packet_skip_icmp(struct ik_packet *out, int rc)
+{
+	memset(&out->icmp, 0, sizeof out->icmp);
+	return rc;
+}
+
 int ik_packet_decode(enum ik_link link, const uint8_t *frame, size_t len, struct ik_packet *out)
 {
-	memset(out, 0, sizeof *out);
+	out->has_icmp = false;
+	out->is_fragment = false;
+	out->is_first_fragment = false;
+	out->icmp_err = 0;
 	struct cursor c = cursor_make(frame, len);
 	uint8_t version;
 	int rc = link_strip(link, &c, &version);
-	if (rc)
-		return rc;
+	if (rc) {
+		memset(&out->ip, 0, sizeof out->ip);
+		return packet_skip_icmp(out, rc);
+	}
 	/* Bytes past the IP total length (Ethernet padding) are clipped by
 	 * ik_ip_decode, which bounds the payload by the stated length. */
 	if ((rc = ik_ip_decode(cursor_here(&c), cursor_left(&c), &out->ip)))
-		return rc;
+		return packet_skip_icmp(out, rc);
 	if (version && out->ip.version != version)
-		return IK_ERR_UNSUPPORTED; /* the link header and the packet disagree */
+		return packet_skip_icmp(out, IK_ERR_UNSUPPORTED); /* link header and packet disagree */
 
 	uint8_t icmp_proto = out->ip.version == 4 ? IK_PROTO_ICMP : IK_PROTO_ICMPV6;
 	if (out->ip.protocol != icmp_proto)
-		return IK_OK;
+		return packet_skip_icmp(out, IK_OK);
 	/* RFC 6946: an IPv6 atomic fragment (offset 0, no M) is whole. */
 	out->is_fragment = out->ip.is_mf || out->ip.frag_offset != 0;
 	if (out->ip.frag_offset != 0)
-		return IK_OK; /* the middle or end of a message, no header */
+		return packet_skip_icmp(out, IK_OK); /* the middle or end of a message, no header */
 	out->is_first_fragment = out->is_fragment;
 	packet_icmp(out);
 	return IK_OK;
