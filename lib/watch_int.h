@@ -49,8 +49,8 @@ struct ik_watch {
 	uint32_t sig_count[WATCH_SID_SLOTS];
 	float clog2c[WATCH_ENTROPY_TABLE]; /* c * log2(c) */
 	unsigned sweep_ones;               /* recon bits set that mean recon_destinations */
-	uint16_t hist[256];                /* scratch for the entropy of one payload */
-	uint16_t dhist[256];
+	uint16_t hist[2][256];             /* scratch for the entropy of one payload */
+	uint16_t dhist[2][256];
 };
 
 /* Raises alert sid about pkt unless the same (sid, a, b) alerted within alert_interval. */

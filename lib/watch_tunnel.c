@@ -121,24 +121,27 @@ void watch_tunnel_finish(struct ik_watch *w)
  */
 static float watch_entropy(struct ik_watch *w, const uint8_t *p, size_t n)
 {
+	/* Two histograms of each, even and odd bytes: a run of equal bytes or
+	 * differences (ping's patterns) would otherwise make every increment
+	 * wait for the one before it. */
 	uint8_t prev = 0;
 	for (size_t i = 0; i < n; i++) {
-		w->hist[p[i]]++;
-		w->dhist[(uint8_t)(p[i] - prev)]++;
+		w->hist[i & 1][p[i]]++;
+		w->dhist[i & 1][(uint8_t)(p[i] - prev)]++;
 		prev = p[i];
 	}
 	double sum = 0, dsum = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint16_t c = w->hist[p[i]];
+		unsigned c = w->hist[0][p[i]] + w->hist[1][p[i]];
 		if (c) {
 			sum += c < WATCH_ENTROPY_TABLE ? w->clog2c[c] : c * log2(c);
-			w->hist[p[i]] = 0;
+			w->hist[0][p[i]] = w->hist[1][p[i]] = 0;
 		}
 		uint8_t d = (uint8_t)(p[i] - (i ? p[i - 1] : 0));
-		c = w->dhist[d];
+		c = w->dhist[0][d] + w->dhist[1][d];
 		if (c) {
 			dsum += c < WATCH_ENTROPY_TABLE ? w->clog2c[c] : c * log2(c);
-			w->dhist[d] = 0;
+			w->dhist[0][d] = w->dhist[1][d] = 0;
 		}
 	}
 	double logn = log2((double)n);

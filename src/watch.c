@@ -689,9 +689,10 @@ static int watch_open(struct watch_ctx *ctx)
 			return -1;
 		}
 		cap->name = NULL;
-		/* stdio's 4 KiB default makes a read(2) per few packets; 1 MiB reads cost
-		 * a third of the time at millions of packets per second. */
-		static char file_buf[1 << 20];
+		/* stdio's 4 KiB default makes a read(2) per few packets, a third of
+		 * the time at millions of packets per second; 256 KiB reads are as
+		 * fast as larger ones and leave the CPU's L2 cache to the tables. */
+		static char file_buf[256 << 10];
 		FILE *f = pcap_file(cap->pcap);
 		if (f) {
 			setvbuf(f, file_buf, _IOFBF, sizeof file_buf);
