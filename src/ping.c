@@ -55,6 +55,7 @@ static void on_status_signal(int signo)
 struct ping_slot {
 	int64_t send_ns;  /* CLOCK_REALTIME read just before sendto */
 	int64_t tx_ns;    /* kernel transmit stamp, 0 when none arrived */
+	uint8_t cookie[8]; /* the keyed cookie the probe carried */
 	bool is_sent;
 	bool is_received; /* a valid reply was counted (dup detection) */
 	bool is_errored;  /* an ICMP error was counted for it */
@@ -541,7 +542,7 @@ static bool ping_seq_in_window(const struct ping_ctx *c, uint16_t seq)
 }
 
 /* Builds the ICMP echo request for seq into outpack; returns its length. */
-static size_t ping_build(struct ping_ctx *c, uint16_t seq, int64_t send_ns)
+static size_t ping_build(struct ping_ctx *c, uint16_t seq, int64_t send_ns, uint8_t cookie[8])
 {
 	uint8_t *p = c->outpack;
 	p[0] = c->family == 4 ? IK_ICMP4_ECHO_REQUEST : IK_ICMP6_ECHO_REQUEST;
@@ -556,6 +557,7 @@ static size_t ping_build(struct ping_ctx *c, uint16_t seq, int64_t send_ns)
 		for (int i = 0; i < 8; i++)
 			p[8 + i] = (uint8_t)(t >> (56 - 8 * i));
 		ik_cookie_make(&c->key, &c->t->addr, c->ident, seq, send_ns, p + 16);
+		memcpy(cookie, p + 16, 8);
 	}
 	/* Raw IPv4 sockets leave the checksum to us; the kernel does ICMPv6 and ping sockets. */
 	if (c->family == 4 && c->is_raw) {
@@ -767,13 +769,12 @@ static void ping_handle_packet(struct ping_ctx *c, const uint8_t *buf, size_t le
 			c->nforeign++;
 			return;
 		}
-		/* The cookie proves the reply echoes a probe of this run (STYLE.md). */
+		/* The cookie proves the reply echoes a probe of this run (STYLE.md):
+		 * it must carry the send time and keyed cookie this seq went out with. */
 		int64_t sent = 0;
 		for (int i = 0; i < 8; i++)
 			sent = (int64_t)((uint64_t)sent << 8 | ic[8 + i]);
-		uint8_t want[8];
-		ik_cookie_make(&c->key, &c->t->addr, c->ident, seq, sent, want);
-		if (!ik_cookie_equal(want, ic + 16, 8) || sent != c->slots[seq].send_ns) {
+		if (sent != c->slots[seq].send_ns || !ik_cookie_equal(c->slots[seq].cookie, ic + 16, 8)) {
 			c->nforeign++;
 			return;
 		}
@@ -896,7 +897,8 @@ static void ping_status(struct ping_ctx *c)
 }
 
 /* Sends the next probe; returns 0, or -1 after a hard local error (counted as sent). */
-static int ping_send_one(struct ping_ctx *c)
+/* Sends the next probe; now is the loop's CLOCK_MONOTONIC read, kept as its send time. */
+static int ping_send_one(struct ping_ctx *c, int64_t now)
 {
 	const struct ping_opts *o = c->o;
 	uint16_t seq = (uint16_t)(c->ntransmitted + 1);
@@ -909,11 +911,11 @@ static int ping_send_one(struct ping_ctx *c)
 	struct ping_slot *s = &c->slots[seq];
 	memset(s, 0, sizeof *s);
 	int64_t send_ns = now_ns(CLOCK_REALTIME);
-	size_t len = ping_build(c, seq, send_ns);
+	size_t len = ping_build(c, seq, send_ns, s->cookie);
 	s->send_ns = send_ns;
 	s->is_sent = true;
 	int rc = ik_sock_send(c->sock, &c->t->addr, c->outpack, len);
-	c->last_send_mono_ns = now_ns(CLOCK_MONOTONIC);
+	c->last_send_mono_ns = now;
 	if (rc >= 0) {
 		if (c->has_tx_stamps)
 			c->txid_seq[c->tx_sent & 0xffff] = seq;
@@ -1252,14 +1254,11 @@ static int ping_setup(struct ping_ctx *c)
 	c->has_tx_stamps = !(o->is_flood && c->interval_ms == 0) &&
 			   ik_sock_set_timestamps(c->sock, false, true, true) == IK_OK;
 
-	if (c->family == 4) {
-		if (o->pattern_len && !o->is_quiet && !o->is_json) {
-			printf("PATTERN: 0x");
-			for (size_t i = 0; i < o->pattern_len; i++)
-				printf("%02x", o->pattern[i]);
-			printf("\n");
-		}
-	} else if (o->pattern_len && !o->is_quiet && !o->is_json) {
+	/* A unicast target's replies come from its address only: connect. */
+	if (!c->is_multicast && ik_sock_connect(c->sock, &c->t->addr) != IK_OK && o->is_verbose)
+		fprintf(stderr, "%s: WARNING: connect: %s\n", o->prog, strerror(errno));
+
+	if (o->pattern_len && !o->is_quiet && !o->is_json) {
 		printf("PATTERN: 0x");
 		for (size_t i = 0; i < o->pattern_len; i++)
 			printf("%02x", o->pattern[i]);
@@ -1347,7 +1346,7 @@ static int ping_loop(struct ping_ctx *c)
 			    ping_in_flight(c) >= o->preload &&
 			    now - c->last_send_mono_ns < PING_FLOOD_WAIT_MS * 1000000LL)
 				break; /* flood: wait for a reply, or 10 ms */
-			int rc = ping_send_one(c);
+			int rc = ping_send_one(c, now);
 			if (rc > 0) {
 				c->next_send_ns = now + 1000000; /* queue full: retry in 1 ms */
 				break;
@@ -1365,6 +1364,22 @@ static int ping_loop(struct ping_ctx *c)
 			ping_schedule_exit(c, c->last_send_mono_ns);
 		if (o->is_json)
 			ping_json_timeouts(c, now_ns(CLOCK_REALTIME), false);
+
+		/*
+		 * In a flood the reply is usually queued by the time sendto()
+		 * returns (veth delivers in the same softirq): try a
+		 * non-blocking read first and skip poll() (and the clock
+		 * read for its timeout) when it answers.
+		 */
+		if (c->interval_ms == 0) {
+			uint64_t before = (uint64_t)(c->nreceived + c->nrepeats + c->nerrors +
+						     c->nforeign + c->nchecksum);
+			ping_drain(c);
+			uint64_t after = (uint64_t)(c->nreceived + c->nrepeats + c->nerrors +
+						    c->nforeign + c->nchecksum);
+			if (after != before)
+				continue;
+		}
 
 		/* Wait for a packet, the next send, the exit time or the deadline. */
 		int64_t wake = INT64_MAX;
@@ -1388,20 +1403,6 @@ static int ping_loop(struct ping_ctx *c)
 			timeout_ms = (int)((wake - now + 999999) / 1000000);
 		if (timeout_ms > 1000)
 			timeout_ms = 1000;
-		/*
-		 * In a flood the reply is usually queued by the time sendto()
-		 * returns (veth delivers in the same softirq): try a
-		 * non-blocking read first and skip poll() when it answers.
-		 */
-		if (c->interval_ms == 0) {
-			uint64_t before = (uint64_t)(c->nreceived + c->nrepeats + c->nerrors +
-						     c->nforeign + c->nchecksum);
-			ping_drain(c);
-			uint64_t after = (uint64_t)(c->nreceived + c->nrepeats + c->nerrors +
-						    c->nforeign + c->nchecksum);
-			if (after != before)
-				continue;
-		}
 		pfd.revents = 0;
 		int pr = poll(&pfd, 1, timeout_ms);
 		if (pr < 0 && errno != EINTR) {
