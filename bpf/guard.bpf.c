@@ -23,10 +23,18 @@ enum {
 	GX_COUNTERS = 4,
 };
 
-/* Token-bucket parameters the loader writes before attaching. */
+#define GX_MAX_BCAST 16
+
+/*
+ * What the loader writes before attaching: token-bucket parameters and the
+ * interface's directed broadcast addresses (network byte order). An array
+ * scanned in a few compares, not a hash map: every echo request asks.
+ */
 struct gx_config {
 	__u64 rate_pps;
 	__u64 burst;
+	__u32 bcast_count;
+	__u32 bcast[GX_MAX_BCAST];
 };
 
 /* One bucket per source: tokens scaled by 1e9 so refill needs no division per token. */
@@ -35,9 +43,8 @@ struct gx_bucket {
 	__u64 tokens_nano; /* tokens * 1e9 */
 };
 
-/* IPv4 sources use the first 4 bytes, IPv6 all 16; family tells them apart. */
+/* The source address; IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d, RFC 4291 2.5.5.2). */
 struct gx_key {
-	__u32 family;
 	__u8 addr[16];
 };
 
@@ -48,20 +55,14 @@ struct {
 	__type(value, struct gx_config);
 } gx_conf SEC(".maps");
 
+/* Per-CPU LRU lists: CPUs dropping a flood do not contend on one list lock. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__type(key, struct gx_key);
 	__type(value, struct gx_bucket);
 } gx_sources SEC(".maps");
-
-/* Directed broadcast addresses of the interface (network byte order), set by the loader. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u8);
-} gx_bcast SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -85,13 +86,13 @@ static __always_inline int gx_count(__u32 index, int verdict)
  * may race on one bucket and both win a token: the limit is approximate under
  * contention, never stricter than configured.
  */
-static __always_inline int gx_allow(struct gx_key *key)
+static __always_inline int gx_allow(const struct gx_config *cfg, struct gx_key *key)
 {
-	__u32 zero = 0;
-	struct gx_config *cfg = bpf_map_lookup_elem(&gx_conf, &zero);
-	if (!cfg || cfg->rate_pps == 0)
+	if (cfg->rate_pps == 0)
 		return 1;
-	__u64 now = bpf_ktime_get_ns();
+	/* The tick-grained clock: a plain load, where the precise one reads the
+	 * TSC (slow under a hypervisor); buckets refill per tick, not per ns. */
+	__u64 now = bpf_ktime_get_coarse_ns();
 	__u64 cap = cfg->burst * GX_NANO;
 	struct gx_bucket *b = bpf_map_lookup_elem(&gx_sources, key);
 	if (!b) {
@@ -117,7 +118,18 @@ static __always_inline int gx_allow(struct gx_key *key)
 	return 1;
 }
 
-static __always_inline int gx_ipv4(void *data, void *data_end)
+static __always_inline int gx_is_bcast(const struct gx_config *cfg, __u32 daddr)
+{
+	for (__u32 i = 0; i < GX_MAX_BCAST; i++) {
+		if (i >= cfg->bcast_count)
+			break;
+		if (cfg->bcast[i] == daddr)
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int gx_ipv4(const struct gx_config *cfg, void *data, void *data_end)
 {
 	struct iphdr *ip = data;
 	if ((void *)(ip + 1) > data_end)
@@ -145,16 +157,16 @@ static __always_inline int gx_ipv4(void *data, void *data_end)
 		return gx_count(GX_PASS, XDP_PASS);
 	__u32 daddr = ip->daddr;
 	__u8 first = ((__u8 *)&ip->daddr)[0];
-	if (daddr == 0xffffffff || (first & 0xf0) == 0xe0 || bpf_map_lookup_elem(&gx_bcast, &daddr))
+	if (daddr == 0xffffffff || (first & 0xf0) == 0xe0 || gx_is_bcast(cfg, daddr))
 		return gx_count(GX_DROP_BCAST, XDP_DROP);
-	struct gx_key key = {.family = 4};
-	__builtin_memcpy(key.addr, &ip->saddr, 4);
-	if (!gx_allow(&key))
+	struct gx_key key = {.addr = {[10] = 0xff, [11] = 0xff}};
+	__builtin_memcpy(key.addr + 12, &ip->saddr, 4);
+	if (!gx_allow(cfg, &key))
 		return gx_count(GX_DROP_FLOOD, XDP_DROP);
 	return gx_count(GX_PASS, XDP_PASS);
 }
 
-static __always_inline int gx_ipv6(void *data, void *data_end)
+static __always_inline int gx_ipv6(const struct gx_config *cfg, void *data, void *data_end)
 {
 	struct ipv6hdr *ip6 = data;
 	if ((void *)(ip6 + 1) > data_end)
@@ -168,9 +180,9 @@ static __always_inline int gx_ipv6(void *data, void *data_end)
 		return gx_count(GX_PASS, XDP_PASS);
 	if (ip6->daddr.s6_addr[0] == 0xff)
 		return gx_count(GX_DROP_BCAST, XDP_DROP);
-	struct gx_key key = {.family = 6};
+	struct gx_key key;
 	__builtin_memcpy(key.addr, &ip6->saddr, 16);
-	if (!gx_allow(&key))
+	if (!gx_allow(cfg, &key))
 		return gx_count(GX_DROP_FLOOD, XDP_DROP);
 	return gx_count(GX_PASS, XDP_PASS);
 }
@@ -183,11 +195,15 @@ int icmpkit_guard(struct xdp_md *ctx)
 	struct ethhdr *eth = data;
 	if ((void *)(eth + 1) > data_end)
 		return XDP_PASS;
+	__u32 zero = 0;
+	const struct gx_config *cfg = bpf_map_lookup_elem(&gx_conf, &zero);
+	if (!cfg)
+		return XDP_PASS;
 	__u16 proto = bpf_ntohs(eth->h_proto);
 	if (proto == ETH_P_IP)
-		return gx_ipv4(eth + 1, data_end);
+		return gx_ipv4(cfg, eth + 1, data_end);
 	if (proto == ETH_P_IPV6)
-		return gx_ipv6(eth + 1, data_end);
+		return gx_ipv6(cfg, eth + 1, data_end);
 	return XDP_PASS;
 }
 

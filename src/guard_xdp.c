@@ -24,9 +24,12 @@
 
 /* Must match the enum and structs in bpf/guard.bpf.c. */
 enum { GX_PASS = 0, GX_DROP_FLOOD = 1, GX_DROP_POD = 2, GX_DROP_BCAST = 3, GX_COUNTERS = 4 };
+#define GX_MAX_BCAST 16
 struct gx_config {
 	__u64 rate_pps;
 	__u64 burst;
+	__u32 bcast_count;
+	__u32 bcast[GX_MAX_BCAST];
 };
 
 static volatile sig_atomic_t gx_stop;
@@ -45,25 +48,25 @@ static int gx_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* Puts every IPv4 directed broadcast address of ifname into the map. Returns the count or -1. */
-static int gx_fill_bcast(int map_fd, const char *ifname)
+/* Puts ifname's IPv4 directed broadcast addresses into cfg. Returns the count or -1. */
+static int gx_fill_bcast(struct gx_config *cfg, const char *ifname)
 {
-	struct ik_addr found[64];
-	int n = if_broadcasts(ifname, found, 64);
+	struct ik_addr found[GX_MAX_BCAST + 1];
+	int n = if_broadcasts(ifname, found, GX_MAX_BCAST + 1);
 	if (n < 0) {
 		fprintf(stderr, "%s: getifaddrs: %s\n", GX_PROG, strerror(errno));
 		return -1;
 	}
-	int put = 0;
-	for (int i = 0; i < n; i++) {
-		/* Network byte order, as the program compares. */
-		__u32 key;
-		memcpy(&key, found[i].bytes, sizeof key);
-		__u8 one = 1;
-		if (bpf_map_update_elem(map_fd, &key, &one, BPF_ANY) == 0)
-			put++;
+	if (n > GX_MAX_BCAST) {
+		fprintf(stderr, "%s: %s has more than %d IPv4 subnets: echo to the broadcasts of "
+				"the others is not dropped here (the nftables plan drops it)\n",
+			GX_PROG, ifname, GX_MAX_BCAST);
+		n = GX_MAX_BCAST;
 	}
-	return put;
+	for (int i = 0; i < n; i++)
+		memcpy(&cfg->bcast[i], found[i].bytes, sizeof cfg->bcast[i]); /* network order */
+	cfg->bcast_count = (__u32)n;
+	return n;
 }
 
 static void gx_print_counters(int stats_fd)
@@ -187,16 +190,14 @@ int guard_xdp_run(const char *ifname, const char *object_path, unsigned rate_pps
 	}
 	struct bpf_program *prog = bpf_object__find_program_by_name(obj, "icmpkit_guard");
 	int conf_fd = bpf_object__find_map_fd_by_name(obj, "gx_conf");
-	int bcast_fd = bpf_object__find_map_fd_by_name(obj, "gx_bcast");
 	int stats_fd = bpf_object__find_map_fd_by_name(obj, "gx_stats");
-	if (!prog || conf_fd < 0 || bcast_fd < 0 || stats_fd < 0) {
+	if (!prog || conf_fd < 0 || stats_fd < 0) {
 		fprintf(stderr, "%s: %s: program or maps missing\n", GX_PROG, object_path);
 		goto out;
 	}
 	__u32 zero = 0;
-	struct gx_config cfg = {rate_pps, burst};
-	if (bpf_map_update_elem(conf_fd, &zero, &cfg, BPF_ANY) < 0 ||
-	    gx_fill_bcast(bcast_fd, ifname) < 0) {
+	struct gx_config cfg = {.rate_pps = rate_pps, .burst = burst};
+	if (gx_fill_bcast(&cfg, ifname) < 0 || bpf_map_update_elem(conf_fd, &zero, &cfg, BPF_ANY) < 0) {
 		fprintf(stderr, "%s: configuring maps: %s\n", GX_PROG, strerror(errno));
 		goto out;
 	}
