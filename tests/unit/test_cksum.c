@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "icmpkit/cksum.h"
@@ -12,11 +13,11 @@
 /* Byte-at-a-time reference, the obvious reading of RFC 1071. */
 static uint16_t reference(const uint8_t *p, size_t len)
 {
-	uint32_t sum = 0;
+	uint64_t sum = 0; /* 64 bits: no wrap even for megabytes of 0xff */
 	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+		sum += (uint64_t)(p[i] << 8 | p[i + 1]);
 	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
+		sum += (uint64_t)p[len - 1] << 8;
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
@@ -57,6 +58,16 @@ static void matches_reference_all_lengths(void **state)
 		ff[i] = 0xff;
 	for (size_t len = 0; len <= sizeof ff; len++)
 		assert_int_equal(ik_cksum(ff, len), reference(ff, len));
+	/* Megabytes of all ones with an odd tail: no accumulator may wrap. */
+	size_t big_len = (3u << 20) + 37;
+	uint8_t *big = malloc(big_len);
+	assert_non_null(big);
+	memset(big, 0xff, big_len);
+	assert_int_equal(ik_cksum(big, big_len), reference(big, big_len));
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = (uint8_t)rand();
+	assert_int_equal(ik_cksum(big, big_len), reference(big, big_len));
+	free(big);
 }
 
 static void chained_equals_whole(void **state)
