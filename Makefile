@@ -11,8 +11,10 @@ all: build
 deps:
 	@scripts/deps.sh
 
+# Link-time optimisation: the decoders, tables and hashes of watch's
+# per-packet path live in separate files (3% on bench/watch).
 $(BUILD)/build.ninja:
-	meson setup $(BUILD) >/dev/null
+	meson setup $(BUILD) -Db_lto=true >/dev/null
 
 $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false -Dfuzz=true >/dev/null
