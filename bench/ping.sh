@@ -67,7 +67,7 @@ done
 read -r ik_rate ik_us ik_loss <<<"$best_ik"
 read -r ip_rate ip_us ip_loss <<<"$best_ip"
 
-# The floor: a loop doing only send() + recvmsg() per probe on the same kind
+# The floor: a loop doing only sendto() + recvmsg() per probe on the same kind
 # of socket (bench/ping_floor.c); what the kernel's round trip allows.
 floor_rate=0
 if [ -x "$build/bench/ping_floor" ]; then
@@ -76,7 +76,7 @@ if [ -x "$build/bench/ping_floor" ]; then
 		r=$(echo "if (${fs:-0} > 0) ${frx:-0} / $fs else 0" | bc -l)
 		[ "$(echo "$r > $floor_rate" | bc)" = 1 ] && floor_rate=$r
 	done
-	printf "floor (send + recvmsg only): %.0f replies/s = %.2fx iputils; icmpkit reaches %.0f%% of it\n" \
+	printf "floor (sendto + recvmsg only): %.0f replies/s = %.2fx iputils; icmpkit reaches %.0f%% of it\n" \
 		"$floor_rate" "$(echo "$floor_rate / $ip_rate" | bc -l)" "$(echo "100 * $ik_rate / $floor_rate" | bc -l)"
 fi
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The floor under a ping flood: a loop that only sends an echo request and reads its reply, for bench/ping.sh. */
 /*
- * Usage: ping_floor IPV4-ADDR COUNT. One connected raw ICMP socket with
- * kernel receive stamps (what icmpkit ping uses); per probe one send() and
- * one recvmsg(), nothing else: no cookie, no statistics, no duplicate or
- * checksum checks. Its replies per second are what the kernel's round trip
+ * Usage: ping_floor IPV4-ADDR COUNT. One raw ICMP socket with kernel
+ * receive stamps, not connected (what icmpkit ping and iputils use); per
+ * probe one sendto() and one recvmsg() with the sender's address, nothing
+ * else: no cookie, no statistics, no duplicate or checksum checks. Its replies per second are what the kernel's round trip
  * allows any flood ping on this machine; bench/ping.sh prints it beside
  * icmpkit and iputils so their ratio can be read against that ceiling.
  * Prints "REPLIES SECONDS". Exits 2 on a bad command line or socket error.
@@ -39,8 +39,7 @@ int main(int argc, char **argv)
 	int on = 1;
 	struct timeval wait = {.tv_sec = FLOOR_WAIT_S};
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait) < 0 ||
-	    connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait) < 0) {
 		fprintf(stderr, "ping_floor: %s\n", strerror(errno));
 		return 2;
 	}
@@ -59,11 +58,13 @@ int main(int argc, char **argv)
 		uint16_t ck = ik_cksum(probe, sizeof probe);
 		probe[2] = (uint8_t)(ck >> 8);
 		probe[3] = (uint8_t)ck;
-		if (send(fd, probe, sizeof probe, 0) < 0)
+		if (sendto(fd, probe, sizeof probe, 0, (struct sockaddr *)&to, sizeof to) < 0)
 			continue;
 		for (;;) {
+			struct sockaddr_in from;
 			struct iovec iov = {in, sizeof in};
-			struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+			struct msghdr m = {.msg_name = &from, .msg_namelen = sizeof from,
+					   .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
 					   .msg_controllen = sizeof control};
 			ssize_t n = recvmsg(fd, &m, 0);
 			if (n < 0)

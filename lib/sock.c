@@ -21,8 +21,6 @@ struct ik_sock {
 	int family; /* 4 or 6 */
 	bool is_raw;
 	int ident;  /* raw: caller's identifier; datagram: cached local port; -1 unknown */
-	bool is_connected;
-	struct ik_addr peer; /* the connected address */
 };
 
 static int sock_setint(const struct ik_sock *s, int level, int name, int value)
@@ -268,27 +266,10 @@ int ik_sock_set_filter6(struct ik_sock *s, const uint8_t *pass6, size_t n6)
 	return IK_OK;
 }
 
-int ik_sock_connect(struct ik_sock *s, const struct ik_addr *dst)
-{
-	if (dst->family != s->family)
-		return IK_ERR_INVALID;
-	struct sockaddr_storage ss;
-	socklen_t sl = ik_addr_to_sockaddr(dst, 0, &ss);
-	if (connect(s->fd, (struct sockaddr *)&ss, sl) < 0)
-		return ik_err_sys(errno);
-	s->is_connected = true;
-	s->peer = *dst;
-	return IK_OK;
-}
-
 int ik_sock_send(struct ik_sock *s, const struct ik_addr *dst, const uint8_t *buf, size_t len)
 {
 	if (dst->family != s->family)
 		return IK_ERR_INVALID;
-	if (s->is_connected && ik_addr_equal(dst, &s->peer)) {
-		ssize_t n = send(s->fd, buf, len, 0);
-		return n < 0 ? ik_err_sys(errno) : (int)n;
-	}
 	struct sockaddr_storage ss;
 	socklen_t sl = ik_addr_to_sockaddr(dst, 0, &ss);
 	ssize_t n = sendto(s->fd, buf, len, 0, (struct sockaddr *)&ss, sl);
@@ -304,18 +285,10 @@ int ik_sock_recv(struct ik_sock *s, uint8_t *buf, size_t cap, bool is_blocking,
 	info->ttl = -1;
 	struct sockopt_msg m;
 	sockopt_msg_init(&m, buf, cap);
-	if (s->is_connected) {
-		/* Only the peer's packets reach a connected socket: no address to copy out. */
-		m.mh.msg_name = NULL;
-		m.mh.msg_namelen = 0;
-	}
 	ssize_t n = recvmsg(s->fd, &m.mh, is_blocking ? 0 : MSG_DONTWAIT);
 	if (n < 0)
 		return ik_err_sys(errno);
-	if (s->is_connected)
-		info->from = s->peer;
-	else
-		ik_addr_from_sockaddr(&m.from, &info->from);
+	ik_addr_from_sockaddr(&m.from, &info->from);
 	info->is_truncated = (m.mh.msg_flags & MSG_TRUNC) != 0;
 	info->has_ip_header = s->is_raw && s->family == 4;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m.mh); c; c = CMSG_NXTHDR(&m.mh, c)) {

@@ -1254,10 +1254,12 @@ static int ping_setup(struct ping_ctx *c)
 	c->has_tx_stamps = !(o->is_flood && c->interval_ms == 0) &&
 			   ik_sock_set_timestamps(c->sock, false, true, true) == IK_OK;
 
-	/* A unicast target's replies come from its address only: connect. */
-	if (!c->is_multicast && ik_sock_connect(c->sock, &c->t->addr) != IK_OK && o->is_verbose)
-		fprintf(stderr, "%s: WARNING: connect: %s\n", o->prog, strerror(errno));
-
+	/*
+	 * Not connect()ed, though a connected socket would save the address
+	 * copies (5% of a flood): like iputils, a reply from another address
+	 * than the target's (anycast, NAT, a router answering from another
+	 * interface) still counts, and is shown with its sender.
+	 */
 	if (o->pattern_len && !o->is_quiet && !o->is_json) {
 		printf("PATTERN: 0x");
 		for (size_t i = 0; i < o->pattern_len; i++)

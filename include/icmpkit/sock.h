@@ -109,14 +109,6 @@ IK_WUR int ik_sock_set_filter4(struct ik_sock *s, uint32_t pass_types);
 IK_WUR int ik_sock_set_filter6(struct ik_sock *s, const uint8_t *pass6, size_t n6);
 
 /*
- * Connects the socket to dst: the kernel then hands it only dst's packets,
- * and sends to dst and receives skip the address copies (about 5% of a
- * flood's cost per reply). Not for broadcast or multicast targets, whose
- * replies come from other addresses.
- */
-IK_WUR int ik_sock_connect(struct ik_sock *s, const struct ik_addr *dst);
-
-/*
  * Sends one ICMP message (buf starts at the type byte; for ICMPv6 and for
  * datagram sockets the kernel fills the checksum, for raw IPv4 the caller
  * does). Returns the bytes sent or a system error (EAGAIN/ENOBUFS for a
