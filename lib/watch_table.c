@@ -63,14 +63,15 @@ int wt_init(struct wt_table *t, const char *name, size_t entry_size, size_t key_
 		t->bucket_bits = WT_START_MIN_BITS;
 	t->capacity = ((uint64_t)1 << bits) * WT_WAYS;
 	t->active = ((uint64_t)1 << t->bucket_bits) * WT_WAYS;
-	t->slots = wt_map(wt_bytes(t));
+	t->mapped = wt_bytes(t);
+	t->slots = wt_map(t->mapped);
 	return t->slots ? 0 : -1;
 }
 
 void wt_free(struct wt_table *t)
 {
 	if (t->slots)
-		munmap(t->slots, wt_bytes(t));
+		munmap(t->slots, t->mapped);
 	t->slots = NULL;
 }
 
@@ -82,12 +83,6 @@ size_t wt_bytes(const struct wt_table *t)
 static struct wt_bucket_head *wt_bucket_at(const struct wt_table *t, uint64_t index)
 {
 	return (struct wt_bucket_head *)(t->slots + (size_t)index * t->bucket_size);
-}
-
-/* A tag's top bucket_bits bits number its bucket. */
-static uint64_t wt_bucket_index(unsigned bucket_bits, uint32_t tag)
-{
-	return bucket_bits ? tag >> (32 - bucket_bits) : 0;
 }
 
 static uint8_t *wt_way(const struct wt_table *t, struct wt_bucket_head *b, unsigned way)
@@ -128,7 +123,9 @@ static void wt_grow(struct wt_table *t)
 {
 	uint8_t *moving = malloc(t->bucket_size);
 	if (!moving) {
-		t->max_bucket_bits = t->bucket_bits; /* no memory to split with: stay this size */
+		/* No memory to split with: this size is the capacity now. */
+		t->max_bucket_bits = t->bucket_bits;
+		t->capacity = t->active;
 		return;
 	}
 	unsigned bits = t->bucket_bits + 1;

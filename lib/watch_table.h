@@ -46,6 +46,7 @@ struct wt_table {
 	unsigned max_bucket_bits; /* at capacity */
 	uint64_t capacity;        /* entries at full size */
 	uint64_t active;          /* entries in the buckets in use (grows to capacity) */
+	size_t mapped;            /* bytes of address space reserved for the slots */
 	uint64_t used;
 	uint64_t evictions;
 	/* Called before an entry is evicted or removed (may be NULL). */
@@ -73,11 +74,16 @@ void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns
  */
 void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new);
 
+/* The bucket a tag (hash >> 32) falls in: its top bucket_bits bits. */
+static inline uint64_t wt_bucket_index(unsigned bucket_bits, uint32_t tag)
+{
+	return bucket_bits ? tag >> (32 - bucket_bits) : 0;
+}
+
 /* Starts loading the key's bucket tags into the cache, for a lookup soon after. */
 static inline void wt_prefetch(const struct wt_table *t, uint64_t hash)
 {
-	uint32_t tag = (uint32_t)(hash >> 32);
-	uint64_t index = t->bucket_bits ? tag >> (32 - t->bucket_bits) : 0;
+	uint64_t index = wt_bucket_index(t->bucket_bits, (uint32_t)(hash >> 32));
 	__builtin_prefetch(t->slots + (size_t)index * t->bucket_size);
 }
 
