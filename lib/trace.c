@@ -425,6 +425,16 @@ static void bucket_was_empty(const struct ik_trace *t, struct trace_hopstate *h,
 		h->tokens_ns = since;
 }
 
+/* A wait lowered from -w by an RTT factor, raised back to min_wait_ms (never past -w). */
+static int64_t wait_floor(const struct ik_trace_cfg *c, int64_t w)
+{
+	int64_t floor = (int64_t)c->min_wait_ms * NS_PER_MS;
+	int64_t cap = (int64_t)c->wait_ms * NS_PER_MS;
+	if (w < floor)
+		w = floor < cap ? floor : cap;
+	return w;
+}
+
 /* How long a probe at ttl may stay unanswered (traceroute -w MAX,HERE,NEAR). */
 static int64_t probe_timeout(const struct ik_trace *t, unsigned ttl)
 {
@@ -446,11 +456,7 @@ static int64_t probe_timeout(const struct ik_trace *t, unsigned ttl)
 			}
 		}
 	}
-	int64_t floor = (int64_t)c->min_wait_ms * NS_PER_MS;
-	int64_t cap = (int64_t)c->wait_ms * NS_PER_MS;
-	if (w < floor)
-		w = floor < cap ? floor : cap;
-	return w;
+	return wait_floor(c, w);
 }
 
 /* True when a hop past ttl answered: the path goes on, so a silence at ttl is worth a retry. */
@@ -463,15 +469,16 @@ static bool farther_answered(const struct ik_trace *t, unsigned ttl)
 }
 
 /*
- * True while some query past ttl has not settled and may still be sent: not
- * held, or query 0 of a TTL that a silent tail will release (note_silence()).
+ * True while some query past ttl has not settled and may still be sent: one
+ * not held, or query 0 of any TTL (a held query 0 is sent once the tail goes
+ * silent, note_silence()).
  */
 static bool farther_pending(const struct ik_trace *t, unsigned ttl)
 {
 	for (unsigned n = ttl + 1; n <= last_ttl(t); n++)
 		for (unsigned q = 0; q < t->cfg.nqueries; q++)
 			if (!slot_is_settled(&t->state[n].slots[q]) &&
-			    (!slot_is_held(t, n, q) || (q == 0 && !t->is_tail_silent)))
+			    (q == 0 || !slot_is_held(t, n, q)))
 				return true;
 	return false;
 }
@@ -565,11 +572,13 @@ static int64_t silence_wait(const struct ik_trace *t)
 		if (v < w)
 			w = v;
 	}
-	int64_t floor = (int64_t)c->min_wait_ms * NS_PER_MS;
-	int64_t cap = (int64_t)c->wait_ms * NS_PER_MS;
-	if (w < floor)
-		w = floor < cap ? floor : cap;
-	return w;
+	return wait_floor(c, w);
+}
+
+/* True while the path past the farthest router may yet be found silent (cfg.guess_hops). */
+static bool is_tail_open(const struct ik_trace *t)
+{
+	return t->cfg.guess_hops && !t->is_tail_silent && !end_is_known(t);
 }
 
 /*
@@ -587,7 +596,7 @@ static int64_t silence_wait(const struct ik_trace *t)
 static void note_silence(struct ik_trace *t, int64_t now_ns)
 {
 	const struct ik_trace_cfg *c = &t->cfg;
-	if (!c->guess_hops || t->is_tail_silent || end_is_known(t))
+	if (!is_tail_open(t))
 		return;
 	int64_t quiet = silence_wait(t);
 	bool is_open = false;
@@ -866,9 +875,7 @@ int64_t ik_trace_deadline(struct ik_trace *t, int64_t now_ns)
 	int64_t token = (int64_t)c->hop_refill_ms * NS_PER_MS;
 	bool can_send = t->in_flight < c->window;
 	/* note_silence(): when a probe past the farthest router makes the tail silent. */
-	int64_t quiet = 0;
-	if (c->guess_hops && !t->is_tail_silent && !end_is_known(t))
-		quiet = silence_wait(t);
+	int64_t quiet = is_tail_open(t) ? silence_wait(t) : 0;
 	for (unsigned ttl = c->first_ttl; ttl <= c->max_ttl; ttl++) {
 		struct trace_hopstate *h = &t->state[ttl];
 		for (unsigned q = 0; q < c->nqueries; q++) {
@@ -929,6 +936,14 @@ static bool is_time_exceeded(const struct ik_icmp *m)
 	return m && m->type == (m->version == 6 ? IK_ICMP6_TIME_EXCEEDED : IK_ICMP4_TIME_EXCEEDED);
 }
 
+/* True when a router's Time Exceeded for p shows the path goes past end_ttl (drop_end()). */
+static bool disproves_end(const struct ik_trace *t, const struct trace_probe *p,
+			  const struct ik_icmp *m, bool is_final)
+{
+	return is_time_exceeded(m) && !is_final && t->end_ttl && !t->is_end_failed &&
+	       p->ttl >= t->end_ttl;
+}
+
 /*
  * A final answer to probe p, quoting our datagram with the TTL it arrived
  * with (quoted_ttl): every router on the way took one off, so the sender is
@@ -974,8 +989,7 @@ static int record(struct ik_trace *t, uint32_t index, const struct ik_icmp *m, u
 	struct trace_probe *p = &t->probes[index];
 	struct trace_slot *s = slot_of(t, index);
 	/* A router past the hop a quote named: the quote was wrong, the probe still counts. */
-	if (s && s->state == SLOT_CUT && is_time_exceeded(m) && !is_final && t->end_ttl &&
-	    !t->is_end_failed && p->ttl >= t->end_ttl)
+	if (s && s->state == SLOT_CUT && disproves_end(t, p, m, is_final))
 		drop_end(t);
 	/* An answer to an earlier send of a query still waiting for a retry counts too. */
 	if (!s) {
@@ -1050,12 +1064,10 @@ static int record(struct ik_trace *t, uint32_t index, const struct ik_icmp *m, u
 		h->min_rtt_ns = r->rtt_ns;
 	h->answered++;
 	t->stats.replies++;
-	if (is_time_exceeded(m) && !is_final) {
-		if (p->ttl > t->reach_ttl)
-			t->reach_ttl = p->ttl;
-		if (t->end_ttl && !t->is_end_failed && p->ttl >= t->end_ttl)
-			drop_end(t);
-	}
+	if (is_time_exceeded(m) && !is_final && p->ttl > t->reach_ttl)
+		t->reach_ttl = p->ttl;
+	if (disproves_end(t, p, m, is_final))
+		drop_end(t);
 	if (is_final && (!t->final_ttl || p->ttl < t->final_ttl))
 		t->final_ttl = p->ttl;
 	if (is_final && r->has_quoted_ttl)
