@@ -8,34 +8,13 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "guard_xdp_abi.h"
+
 /*
  * Header fields are read through the structs of <linux/ip.h> only after the
  * verifier-visible bounds check against data_end: the kernel refuses any
  * access it cannot prove in bounds, which is this program's cursor.
  */
-
-/* Indexes of the per-CPU counters, shared with src/guard_xdp.c. */
-enum {
-	GX_PASS = 0,
-	GX_DROP_FLOOD = 1,
-	GX_DROP_POD = 2,
-	GX_DROP_BCAST = 3,
-	GX_COUNTERS = 4,
-};
-
-#define GX_MAX_BCAST 16
-
-/*
- * What the loader writes before attaching: token-bucket parameters and the
- * interface's directed broadcast addresses (network byte order). An array
- * scanned in a few compares, not a hash map: every echo request asks.
- */
-struct gx_config {
-	__u64 rate_pps;
-	__u64 burst;
-	__u32 bcast_count;
-	__u32 bcast[GX_MAX_BCAST];
-};
 
 /* One bucket per source: tokens scaled by 1e9 so refill needs no division per token. */
 struct gx_bucket {

@@ -16,21 +16,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "../bpf/guard_xdp_abi.h"
 #include "cmd.h"
 #include "guard_xdp.h"
 #include "icmpkit/addr.h"
 
 #define GX_PROG "icmpkit guard xdp"
-
-/* Must match the enum and structs in bpf/guard.bpf.c. */
-enum { GX_PASS = 0, GX_DROP_FLOOD = 1, GX_DROP_POD = 2, GX_DROP_BCAST = 3, GX_COUNTERS = 4 };
-#define GX_MAX_BCAST 16
-struct gx_config {
-	__u64 rate_pps;
-	__u64 burst;
-	__u32 bcast_count;
-	__u32 bcast[GX_MAX_BCAST];
-};
 
 static volatile sig_atomic_t gx_stop;
 
