@@ -7,9 +7,9 @@
 #include "watch_table.h"
 
 #define NS_PER_SEC 1000000000ll
-#define WATCH_ENTROPY_TABLE 2048
+#define WATCH_ENTROPY_TABLE 2048 /* c*log2(c) precomputed for counts below this */
 #define WATCH_MAX_RESPONDERS 8 /* the highest smurf_responders */
-#define WATCH_SID_SLOTS 100 /* sids are 9100000 + 0..99 */ /* c*log2(c) precomputed for counts below this */
+#define WATCH_SID_SLOTS 100 /* sids are 9100000 + 0..99 */
 
 /* Addresses as 16 bytes (IPv4 mapped into ::ffff:0:0/96), the tables' key unit. */
 struct watch_addr {
