@@ -70,7 +70,9 @@ void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns
 /*
  * The entry for key, made (zeroed, key copied) when missing, evicting the
  * least recently used entry of its bucket when the bucket is full.
- * *is_new says whether it was made. Never fails.
+ * *is_new says whether it was made. Never fails. Making an entry may double
+ * the table, which moves its entries: a pointer from an earlier wt_get() or
+ * wt_find() on the same table is stale afterwards.
  */
 void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new);
 
