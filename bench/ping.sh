@@ -3,7 +3,8 @@
 # Flood ping: icmpkit ping -f against iputils ping -f between two lab namespaces, in one run.
 # Usage: ping.sh BUILD [REPEATS]. Needs root (network namespaces). Each tool
 # floods COUNT probes (default 200000, -c bounds it; a 120 s timeout bounds
-# the time) REPEATS times (default 3), alternating; the best run counts.
+# the time) REPEATS times (default 3), taking turns with the floor loop
+# (ping_floor.c) in a rotating order; the best run of each counts.
 # Reports replies/s and CPU µs per reply (user+sys from /usr/bin/time), the
 # loss, and the RTT mdev of each at -i 0.01 (1000 probes). Never fails on speed.
 set -uo pipefail
@@ -47,9 +48,27 @@ flood() {
 	echo "${rx:-0} $(echo "$u + $s" | bc -l) $e ${loss:-100}"
 }
 
-best_ik="" best_ip=""
+# floor_run: bench/ping_floor.c, a loop doing only sendto() + recvmsg() per
+# probe on the same kind of socket: what the kernel's round trip allows.
+floor_run() {
+	local frx fs
+	read -r frx fs < <(lx a "$build/bench/ping_floor" 10.0.9.2 "$count")
+	echo "if (${fs:-0} > 0) ${frx:-0} / $fs else 0" | bc -l
+}
+
+# The three take turns, the first of each repeat rotating, so a drift of the
+# machine's speed over the run does not favour one of them; the best run counts.
+best_ik="" best_ip="" floor_rate=0
+tools="ik ip"
+[ -x "$build/bench/ping_floor" ] && tools="ik ip floor"
 for r in $(seq "$repeats"); do
-	for tool in ik ip; do
+	for tool in $tools; do
+		if [ $tool = floor ]; then
+			rate=$(floor_run)
+			printf "run %d %-8s %9.0f replies/s\n" "$r" "$tool" "$rate"
+			[ "$(echo "$rate > $floor_rate" | bc)" = 1 ] && floor_rate=$rate
+			continue
+		fi
 		if [ $tool = ik ]; then res=$(flood "$icmpkit" ping); else res=$(flood ping); fi
 		read -r rx cpu wall loss <<<"$res"
 		rate=$(echo "$rx / $wall" | bc -l 2>/dev/null || echo 0)
@@ -63,19 +82,11 @@ for r in $(seq "$repeats"); do
 			[ -z "$best_ip" ] || [ "$(echo "$rate > ${best_ip%% *}" | bc)" = 1 ] && best_ip=$line
 		fi
 	done
+	tools="${tools#* } ${tools%% *}"
 done
 read -r ik_rate ik_us ik_loss <<<"$best_ik"
 read -r ip_rate ip_us ip_loss <<<"$best_ip"
-
-# The floor: a loop doing only sendto() + recvmsg() per probe on the same kind
-# of socket (bench/ping_floor.c); what the kernel's round trip allows.
-floor_rate=0
-if [ -x "$build/bench/ping_floor" ]; then
-	for _ in $(seq "$repeats"); do
-		read -r frx fs < <(lx a "$build/bench/ping_floor" 10.0.9.2 "$count")
-		r=$(echo "if (${fs:-0} > 0) ${frx:-0} / $fs else 0" | bc -l)
-		[ "$(echo "$r > $floor_rate" | bc)" = 1 ] && floor_rate=$r
-	done
+if [ "$(echo "$floor_rate > 0" | bc)" = 1 ]; then
 	printf "floor (sendto + recvmsg only): %.0f replies/s = %.2fx iputils; icmpkit reaches %.0f%% of it\n" \
 		"$floor_rate" "$(echo "$floor_rate / $ip_rate" | bc -l)" "$(echo "100 * $ik_rate / $floor_rate" | bc -l)"
 fi
