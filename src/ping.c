@@ -896,8 +896,11 @@ static void ping_status(struct ping_ctx *c)
 	fprintf(stderr, "\n");
 }
 
-/* Sends the next probe; returns 0, or -1 after a hard local error (counted as sent). */
-/* Sends the next probe; now is the loop's CLOCK_MONOTONIC read, kept as its send time. */
+/*
+ * Sends the next probe; now is the loop's CLOCK_MONOTONIC read, kept as its
+ * send time. Returns 0, 1 when the queue was full (not sent: retry), or -1
+ * after a hard local error (counted as sent, as iputils does).
+ */
 static int ping_send_one(struct ping_ctx *c, int64_t now)
 {
 	const struct ping_opts *o = c->o;
