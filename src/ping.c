@@ -1290,6 +1290,12 @@ static int ping_setup(struct ping_ctx *c)
 	return 0;
 }
 
+/* Every packet the counters have taken, of any kind: a drain that moved it read something. */
+static long long ping_packets_counted(const struct ping_ctx *c)
+{
+	return c->nreceived + c->nrepeats + c->nerrors + c->nforeign + c->nchecksum;
+}
+
 /* Reads everything queued on the socket without blocking. */
 static void ping_drain(struct ping_ctx *c)
 {
@@ -1377,12 +1383,9 @@ static int ping_loop(struct ping_ctx *c)
 		 * read for its timeout) when it answers.
 		 */
 		if (c->interval_ms == 0) {
-			uint64_t before = (uint64_t)(c->nreceived + c->nrepeats + c->nerrors +
-						     c->nforeign + c->nchecksum);
+			long long before = ping_packets_counted(c);
 			ping_drain(c);
-			uint64_t after = (uint64_t)(c->nreceived + c->nrepeats + c->nerrors +
-						    c->nforeign + c->nchecksum);
-			if (after != before)
+			if (ping_packets_counted(c) != before)
 				continue;
 		}
 
