@@ -188,7 +188,9 @@ int guard_xdp_run(const char *ifname, const char *object_path, unsigned rate_pps
 	}
 	__u32 zero = 0;
 	struct gx_config cfg = {.rate_pps = rate_pps, .burst = burst};
-	if (gx_fill_bcast(&cfg, ifname) < 0 || bpf_map_update_elem(conf_fd, &zero, &cfg, BPF_ANY) < 0) {
+	if (gx_fill_bcast(&cfg, ifname) < 0)
+		goto out; /* it said why */
+	if (bpf_map_update_elem(conf_fd, &zero, &cfg, BPF_ANY) < 0) {
 		fprintf(stderr, "%s: configuring maps: %s\n", GX_PROG, strerror(errno));
 		goto out;
 	}
