@@ -108,12 +108,6 @@ static uint16_t wt_age(int64_t now_ns)
 	return (uint16_t)((uint64_t)now_ns >> 30);
 }
 
-/* The high hash bits make the tag (never 0, which marks a free way). */
-static uint32_t wt_tag(uint64_t hash)
-{
-	return (uint32_t)(hash >> 32) | 1;
-}
-
 /*
  * Doubles the buckets in use, in place: bucket b splits into 2b and 2b + 1
  * by the next bit of each entry's tag. Going from the last bucket down, the

@@ -76,7 +76,13 @@ void *wt_find(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns
  */
 void *wt_get(struct wt_table *t, uint64_t hash, const void *key, int64_t now_ns, bool *is_new);
 
-/* The bucket a tag (hash >> 32) falls in: its top bucket_bits bits. */
+/* The high hash bits make the tag (never 0, which marks a free way). */
+static inline uint32_t wt_tag(uint64_t hash)
+{
+	return (uint32_t)(hash >> 32) | 1;
+}
+
+/* The bucket a tag falls in: its top bucket_bits bits. */
 static inline uint64_t wt_bucket_index(unsigned bucket_bits, uint32_t tag)
 {
 	return bucket_bits ? tag >> (32 - bucket_bits) : 0;
@@ -85,7 +91,7 @@ static inline uint64_t wt_bucket_index(unsigned bucket_bits, uint32_t tag)
 /* Starts loading the key's bucket tags into the cache, for a lookup soon after. */
 static inline void wt_prefetch(const struct wt_table *t, uint64_t hash)
 {
-	uint64_t index = wt_bucket_index(t->bucket_bits, (uint32_t)(hash >> 32));
+	uint64_t index = wt_bucket_index(t->bucket_bits, wt_tag(hash));
 	__builtin_prefetch(t->slots + (size_t)index * t->bucket_size);
 }
 
